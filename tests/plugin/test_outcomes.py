@@ -1,0 +1,139 @@
+"""Verdict → pytest outcome, advisory/strict, selection and listing, on a saved inventory.
+
+Each test writes a tiny check module and an inventory JSON, then runs pytest in a
+subprocess the way a user would (``-p fixtures.plugin --inventory=FILE``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from fixtures.inventory import Inventory, Section, Service
+
+CHECKS = textwrap.dedent(
+    '''
+    from fixtures.requirements import check
+    from fixtures.verdict import failed, passed
+
+
+    def two_services(spec):
+        return [(s.name, s.name) for s in spec.services[:2]]
+
+
+    @check("SVC-DEPLOYED", two_services)
+    def test_deployed(name, spec, inv):
+        """§3: every service is deployed."""
+        if inv.service(name):
+            return passed("SVC-DEPLOYED", name, "deployed")
+        return failed("SVC-DEPLOYED", name, "not deployed", expected="deployed", actual="absent",
+                      fix=f"gcloud run deploy {name}")
+
+
+    @check("INF-API", lambda spec: [("run", "run.googleapis.com")])
+    def test_api(api, spec, inv):
+        return passed("INF-API", api, "enabled")
+
+
+    @check("INF-SECRET", lambda spec: [("jwt-secret", "jwt-secret")])
+    def test_secret(name, spec, inv):
+        return passed("INF-SECRET", name, "exists")
+
+
+    @check("SVC-PLAINTEXT-CREDS", lambda spec: [("mobius-rag", "mobius-rag")])
+    def test_plain(name, spec, inv):
+        return failed("SVC-PLAINTEXT-CREDS", name, "credential in a plain env value")
+    '''
+)
+
+
+@pytest.fixture
+def gate(pytester: pytest.Pytester, loopback_env: dict[str, str]):
+    """Write the check module and an inventory: chat-api deployed, APIs unreadable, secrets not collected."""
+    pytester.makepyfile(test_gate=CHECKS)
+    inv = Inventory(
+        project="mobiusos-new",
+        region="us-central1",
+        source="test",
+        services=Section[Service](items=[Service(name="mobius-chat-api")]),
+        apis=Section[str].unavailable("permission denied listing services: caller lacks serviceusage.services.list"),
+        secrets=Section.not_collected("not in snapshot /tmp/x"),
+    )
+    path = pytester.path / "inventory.json"
+    inv.save(path)
+    for key, value in loopback_env.items():
+        pytester._monkeypatch.setenv(key, value)
+
+    def run(*args: str) -> pytest.RunResult:
+        return pytester.runpytest_subprocess("-p", "fixtures.plugin", f"--inventory={path}", "-rA", *args)
+
+    return run
+
+
+def test_each_verdict_becomes_its_outcome(gate) -> None:
+    result = gate()
+    result.assert_outcomes(passed=1, failed=1, errors=1, skipped=1, xfailed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    for line in (
+        "[[]SVC-DEPLOYED[]] mobius-chat-worker: not deployed. Expected: deployed; actual: absent. "
+        "Fix: gcloud run deploy mobius-chat-worker",
+        "[[]INF-API[]] run: cannot judge: permission denied listing services*",
+        "*[[]INF-SECRET[]] jwt-secret: not collected: not in snapshot*",
+        "*1 pass, 2 fail, 1 error, 1 not applicable",
+        "release gate: FAIL",
+    ):
+        result.stdout.fnmatch_lines([line])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_advisory_fails_only_with_strict(gate) -> None:
+    relaxed = gate("--requirement=SVC-PLAINTEXT-CREDS")
+    relaxed.assert_outcomes(xfailed=1)
+    assert relaxed.ret == pytest.ExitCode.OK
+    relaxed.stdout.fnmatch_lines(["*advisory findings (1, not blocking*", "*release gate: PASS*"])
+
+    strict = gate("--requirement=SVC-PLAINTEXT-CREDS", "--strict")
+    strict.assert_outcomes(failed=1)
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_requirement_selection_and_service_keyword(gate) -> None:
+    result = gate("--requirement=svc-deployed", "-k", "mobius-chat-api")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+
+
+def test_unknown_requirement_is_a_usage_error(gate) -> None:
+    result = gate("--requirement=SVC-NOPE")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--requirement: unknown ID SVC-NOPE; known: INF-API*"])
+
+
+def test_list_requirements_counts_checks_and_exits_zero(gate) -> None:
+    result = gate("--list-requirements")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "*ID*phase*severity*checks*title*",
+            "DB-EXISTS*database*0*",
+            "SVC-DEPLOYED*services*blocking*2*service deployed*",
+            "SVC-PLAINTEXT-CREDS*advisory*1*",
+            "32 requirements, 5 checks for mobiusos-new",
+        ]
+    )
+
+
+def test_phase_markers_select(gate) -> None:
+    result = gate("-m", "infra")
+    result.assert_outcomes(errors=1, skipped=1)
+
+
+def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_gate=CHECKS)
+    bad = pytester.path / "inv.json"
+    bad.write_text('{"project": 3}')
+    result = pytester.runpytest_subprocess("-p", "fixtures.plugin", f"--inventory={bad}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --inventory *inv.json: not a saved mobius-gate inventory*"])
+    assert "Traceback" not in result.stderr.str()
