@@ -20,6 +20,14 @@ gate: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest tests
 
+## The end-to-end flows (chat, RAG, scraper, failure modes) on real Redis + Postgres; --stack=images for the images.
+e2e: $(STAMP)
+	$(BIN)/pytest e2e
+
+## Benchmark of the local stack: start-up time, p50/p95 per flow, chat jobs/s with 1 and 4 workers.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

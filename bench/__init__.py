@@ -1,0 +1,1 @@
+"""Benchmark of the local reference stack (``python -m bench`` / ``make bench``)."""

@@ -1,0 +1,148 @@
+"""The release gate as a user runs it: `pytest checks --project=mobiusos-new ...` in a subprocess.
+
+Pins the verdicts of the bundled scenarios, the xdist path (same verdicts, one
+collection), the emulator standalone path, and the no-credentials path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from fixtures.emulator import Emulator
+
+pytestmark = pytest.mark.servers
+
+P1 = "checks/test_phase1_infrastructure.py::"
+P3 = "checks/test_phase3_services.py::"
+NOT_DEPLOYED = [
+    "mobius-chat-api",
+    "mobius-chat-worker",
+    "mobius-skills-scraper",
+    "mobius-skills-scraper-worker",
+    "mobius-rag-chunking-worker",
+    "mobius-rag-embedding-worker",
+    "mobius-dbt-ui",
+    "module-hub",
+]
+
+#: Production on 2026-02-04, as the checklist's Executive Summary describes it.
+PROD_FAILURES = {
+    P1 + "test_api_enabled[redis.googleapis.com]",
+    P1 + "test_api_enabled[vpcaccess.googleapis.com]",
+    P1 + "test_redis_instance[mobius-redis]",
+    P1 + "test_vpc_connector[mobius-redis-connector]",
+    P1 + "test_secret_ready[jwt-secret]",
+    *(P3 + f"test_service_deployed[{name}]" for name in NOT_DEPLOYED),
+    P3 + "test_vpc_connector_attached[mobius-rag]",
+    P3 + "test_vpc_egress[mobius-rag]",
+    P3 + "test_env_value[mobius-rag:REDIS_URL]",
+}
+PROD_ADVISORY = {
+    "checks/test_phase2_database.py::test_cloudsql_private_ip[mobius-platform-db]",
+    P3 + "test_no_plaintext_credentials[mobius-rag]",
+}
+
+#: The checklist's "Common Issues" states: scenario → the exact failing checks.
+COMMON_ISSUES = {
+    "worker-cpu-throttled": {P3 + "test_cpu_always_allocated[mobius-chat-worker]"},
+    "worker-no-connector": {
+        P3 + "test_vpc_connector_attached[mobius-chat-worker]",
+        P3 + "test_vpc_egress[mobius-chat-worker]",
+    },
+    "redis-url-mismatch": {
+        P1 + "test_redis_url_points_at_instance[mobius-chat-worker]",
+        P3 + "test_redis_shared[mobius-chat-api+mobius-chat-worker]",
+    },
+    "public-dbt-ui": {P3 + "test_ingress[mobius-dbt-ui]"},
+}
+
+INFRA_AND_SERVICES = ("-m", "infra or services")
+
+
+def test_staging_is_conformant(run_gate) -> None:
+    run = run_gate("--project=mobiusos-new", "--emulator=staging")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert not run.with_outcome("failed") and not run.with_outcome("error")
+    assert len(run.with_outcome("passed")) > 150
+    assert "release gate: PASS" in run.stdout
+
+
+def test_prod_fails_exactly_the_pinned_set(run_gate) -> None:
+    run = run_gate("--project=mobiusos-new", "--emulator=prod", *INFRA_AND_SERVICES)
+    assert run.returncode == 1
+    assert run.with_outcome("failed") == PROD_FAILURES
+    assert not run.with_outcome("error")
+    assert run.with_outcome("xfailed") == {P3 + "test_no_plaintext_credentials[mobius-rag]"}
+    assert "Pr0d-Passw0rd!" not in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout
+    assert "release gate: FAIL" in run.stdout
+
+
+def test_prod_advisories_block_only_with_strict(run_gate) -> None:
+    relaxed = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS")
+    assert relaxed.returncode == 0
+    assert relaxed.with_outcome("xfailed") == PROD_ADVISORY
+    strict = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS", "--strict")
+    assert strict.returncode == 1
+    assert strict.with_outcome("failed") == PROD_ADVISORY
+    assert "Pr0d-Passw0rd!" not in strict.stdout
+
+
+@pytest.mark.parametrize("scenario", sorted(COMMON_ISSUES))
+def test_common_issue_scenarios_fail_exactly_their_checks(run_gate, scenario: str) -> None:
+    run = run_gate("--emulator=" + scenario, *INFRA_AND_SERVICES)
+    assert run.returncode == 1
+    assert run.with_outcome("failed") == COMMON_ISSUES[scenario]
+    assert not run.with_outcome("error")
+
+
+def test_cpu_throttling_message_names_the_fix(run_gate) -> None:
+    run = run_gate("--emulator=worker-cpu-throttled", "--requirement=SVC-CPU-ALWAYS")
+    assert re.search(
+        r"\[SVC-CPU-ALWAYS\] mobius-chat-worker: .*Fix: gcloud run services update mobius-chat-worker "
+        r"--no-cpu-throttling --region=us-central1 --project=mobiusos-new",
+        run.stdout,
+    ), run.stdout[-2000:]
+
+
+@pytest.fixture
+def standalone() -> Iterator[Emulator]:
+    with Emulator("prod", project="mobiusos-new") as emu:
+        yield emu
+
+
+def _list_calls(stats: dict) -> dict[str, int]:
+    return {route: n for route, n in stats["by_route"].items() if route.startswith("GET") and "getIamPolicy" not in route}
+
+
+def test_xdist_gives_identical_verdicts_from_one_collection(run_gate, standalone: Emulator) -> None:
+    serial = run_gate(f"--emulator={standalone.url}")
+    serial_calls = _list_calls(standalone.stats())
+    standalone.reset_stats()
+    parallel = run_gate(f"--emulator={standalone.url}", "-n", "4")
+    parallel_calls = _list_calls(standalone.stats())
+    assert parallel.returncode == serial.returncode == 1
+    assert parallel.outcomes == serial.outcomes
+    assert parallel_calls == serial_calls, "-n 4 must collect once, exactly like a serial run"
+    assert standalone.stats()["writes"] == 0, "a run without --remediate must not write"
+
+
+def test_save_and_replay_inventory(run_gate, tmp_path) -> None:
+    saved = tmp_path / "inv.json"
+    first = run_gate("--emulator=prod", f"--save-inventory={saved}", *INFRA_AND_SERVICES)
+    replay = run_gate(f"--inventory={saved}", *INFRA_AND_SERVICES)
+    assert saved.exists()
+    assert "Pr0d-Passw0rd!" not in saved.read_text(), "a saved inventory must not carry credentials"
+    assert replay.outcomes == first.outcomes
+
+
+def test_no_credentials_is_one_clear_line(run_gate) -> None:
+    run = run_gate("--project=mobiusos-new", "-m", "infra")
+    out = run.stdout + run.stderr
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "gcloud auth application-default login" in out
+    assert "Traceback" not in out
+    assert not run.outcomes

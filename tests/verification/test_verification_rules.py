@@ -1,0 +1,227 @@
+"""VER-HEALTH / VER-LOGS rules and the diagnoses, on crafted inventories (no servers)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from checks import test_phase4_verification as phase4
+from fixtures.diagnose import diagnose, diagnoses
+from fixtures.inventory import Database, DbTable, EnvVar, HealthProbe, Inventory, LogEntry, Section
+from fixtures.spec import Checklist
+from fixtures.verdict import Verdict, failed, passed
+from tests.checks.factory import conformant, resolved_spec, with_service
+
+WORKER = "mobius-chat-worker"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def spec() -> Checklist:
+    return resolved_spec()
+
+
+def logs(
+    spec: Checklist, inv: Inventory, *, lines: dict[str, list[str]] | None = None, revision: str | None = None
+) -> Inventory:
+    """``inv`` with log entries: every worker's expected lines unless ``lines`` overrides one."""
+    entries = []
+    for svc in spec.services:
+        if not svc.log_lines:
+            continue
+        rev = revision or inv.service(svc.name).latest_created_revision  # type: ignore[union-attr]
+        for text in (lines or {}).get(svc.name, svc.log_lines):
+            severity = "ERROR" if "failed" in text else "INFO"
+            entries.append(LogEntry(service=svc.name, revision=rev, timestamp=NOW, severity=severity, text=text))
+    return inv.model_copy(update={"log_entries": Section[LogEntry](items=entries)})
+
+
+def health(inv: Inventory, **probes: HealthProbe) -> Inventory:
+    return inv.model_copy(update={"health": Section[HealthProbe](items=list(probes.values()))})
+
+
+def rule(test: object, name: str, spec: Checklist, inv: Inventory) -> Verdict:
+    bound = test.mobius_rule  # type: ignore[attr-defined]
+    subject = dict(bound.subjects(spec))[name]
+    return bound.rule(subject, spec, inv)
+
+
+# --- VER-HEALTH ---------------------------------------------------------------------------------
+
+
+def test_health_subjects_are_services_with_a_health_path(spec: Checklist) -> None:
+    names = [n for n, _ in phase4.test_health_endpoint.mobius_rule.subjects(spec)]
+    assert names == ["mobius-chat-api", "mobius-skills-scraper", "mobius-rag"]
+
+
+def test_health_pass_shows_latency(spec: Checklist) -> None:
+    probe = HealthProbe(service="mobius-rag", url="https://rag/health", status_code=200, latency_ms=41.7)
+    verdict = rule(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec), rag=probe))
+    assert verdict.status == "pass"
+    assert verdict.reason == "https://rag/health answered 200 in 42 ms"
+
+
+def test_health_non_200_fails_with_attempts(spec: Checklist) -> None:
+    probe = HealthProbe(service="mobius-rag", url="https://rag/health", status_code=503, latency_ms=3.0, attempts=3)
+    verdict = rule(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec), rag=probe))
+    assert verdict.status == "fail"
+    assert "answered 503 (after 3 attempts)" in verdict.reason
+    assert verdict.expected == "GET /health → 200"
+
+
+def test_health_unprobed_fails_and_missing_probe_errors(spec: Checklist) -> None:
+    probe = HealthProbe(service="mobius-rag", url="/health", error="service not deployed", attempts=0)
+    verdict = rule(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec), rag=probe))
+    assert verdict.status == "fail" and "service not deployed" in verdict.reason
+    assert rule(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec))).status == "error"
+
+
+# --- VER-LOGS -----------------------------------------------------------------------------------
+
+
+def test_logs_pass_when_every_line_is_there(spec: Checklist) -> None:
+    verdict = rule(phase4.test_worker_start_lines, WORKER, spec, logs(spec, conformant(spec)))
+    assert verdict.status == "pass"
+    assert "logged all 3 start lines" in verdict.reason
+
+
+def test_logs_missing_line_fails_with_evidence(spec: Checklist) -> None:
+    lines = {
+        WORKER: [
+            "[WORKER] run_worker starting queue_type=redis",
+            "[WORKER] Redis connection failed: Error 110 connecting to 10.121.0.3:6379.",
+        ]
+    }
+    verdict = rule(phase4.test_worker_start_lines, WORKER, spec, logs(spec, conformant(spec), lines=lines))
+    assert verdict.status == "fail"
+    assert "logged 1 of 3 start lines" in verdict.reason
+    assert "'[WORKER] Worker listening for chat requests'" in verdict.reason
+    assert "Redis connection failed" in verdict.reason
+
+
+def test_logs_of_an_older_revision_do_not_count(spec: Checklist) -> None:
+    verdict = rule(
+        phase4.test_worker_start_lines, WORKER, spec, logs(spec, conformant(spec), revision=f"{WORKER}-00001-old")
+    )
+    assert verdict.status == "fail"
+    assert "logged 0 of 3" in verdict.reason
+
+
+def test_logs_of_undeployed_worker_fail(spec: Checklist) -> None:
+    inv = conformant(spec)
+    inv = inv.model_copy(update={"services": Section(items=[s for s in inv.services.items if s.name != WORKER])})
+    verdict = rule(
+        phase4.test_worker_start_lines,
+        WORKER,
+        spec,
+        logs(spec, conformant(spec)).model_copy(update={"services": inv.services}),
+    )
+    assert verdict.status == "fail" and "not deployed" in verdict.reason
+
+
+# --- diagnoses ------------------------------------------------------------------------------------
+
+
+def logs_failure(resource: str = WORKER) -> Verdict:
+    return failed("VER-LOGS", resource, "missing lines")
+
+
+def test_cpu_throttling_diagnosis(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    text = diagnose(logs_failure(), spec, inv)
+    assert text is not None and text.startswith('"Worker starts then shuts down"')
+    assert "gcloud run services update mobius-chat-worker --no-cpu-throttling --region=us-central1" in text
+
+
+def test_no_connector_diagnosis(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), WORKER, vpc_connector=None, vpc_connector_path=None, vpc_egress=None)
+    [found] = diagnoses(logs_failure(), spec, inv)
+    assert found.issue == "Service can't reach Redis"
+    assert "10.121.0.3:6379" in found.cause
+    assert "--vpc-connector=mobius-redis-connector --vpc-egress=private-ranges-only" in (found.fix or "")
+
+
+def test_queue_type_diagnosis_is_waiting_for_worker(spec: Checklist) -> None:
+    svc = conformant(spec).service(WORKER)
+    env = [e if e.name != "QUEUE_TYPE" else EnvVar(name="QUEUE_TYPE", value="memory") for e in svc.env]  # type: ignore[union-attr]
+    [found] = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
+    assert found.issue == "Waiting for worker"
+    assert "QUEUE_TYPE=memory, not redis" in found.cause
+
+
+def test_conformant_service_has_no_diagnosis(spec: Checklist) -> None:
+    assert diagnose(logs_failure(), spec, conformant(spec)) is None
+    assert (
+        diagnose(passed("VER-LOGS", WORKER, "ok"), spec, with_service(conformant(spec), WORKER, cpu_throttling=True))
+        is None
+    )
+
+
+def test_unreadable_services_give_no_diagnosis(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    inv = inv.model_copy(update={"services": inv.services.model_copy(update={"status": "unavailable"})})
+    assert diagnose(logs_failure(), spec, inv) is None
+
+
+def test_health_not_ready_diagnosis(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), "mobius-rag", ready=False, ready_message="Container failed to start.")
+    text = diagnose(failed("VER-HEALTH", "mobius-rag", "503"), spec, inv)
+    assert text is not None and "not ready: Container failed to start." in text
+    assert "gcloud run revisions describe mobius-rag-00003-xyz" in text
+
+
+def test_chat_flow_waiting_for_worker_redis_url_mismatch(spec: Checklist) -> None:
+    svc = conformant(spec).service(WORKER)
+    env = [
+        e if e.name != "REDIS_URL" else EnvVar(name="REDIS_URL", value="redis://:Hunter2Pass@10.9.9.9:6379/0")
+        for e in svc.env
+    ]  # type: ignore[union-attr]
+    inv = logs(spec, with_service(conformant(spec), WORKER, env=env))
+    text = diagnose(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv)
+    assert text is not None and '"Waiting for worker"' in text
+    assert "different REDIS_URLs (10.121.0.3:6379 vs 10.9.9.9:6379)" in text
+    assert "Hunter2Pass" not in text
+
+
+def test_chat_flow_worker_not_listening(spec: Checklist) -> None:
+    inv = logs(spec, conformant(spec), lines={WORKER: ["[WORKER] run_worker starting queue_type=redis"]})
+    [found] = diagnoses(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv)
+    assert found.issue == "Waiting for worker"
+    assert "never logged '[WORKER] Worker listening for chat requests'" in found.cause
+
+
+def test_rag_flow_names_empty_metadata(spec: Checklist) -> None:
+    table = DbTable(name="published_rag_metadata", columns=["id"], row_count=0)
+    inv = conformant(spec).model_copy(
+        update={
+            "database": Section[Database](
+                items=[Database(name="mobius_chat", server="db:5432", exists=True, tables=[table])]
+            )
+        }
+    )
+    [found] = diagnoses(failed("VER-E2E-RAG", "mobius-rag", "no results"), spec, logs(spec, inv))
+    assert found.issue == "RAG returns 0 results"
+    assert "is empty (0 rows)" in found.cause
+
+
+def test_worker_without_worker_server_explains_not_ready(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), WORKER, ready=False, command=["python"], args=["-m", "app.worker"])
+    [found] = diagnoses(failed("SVC-READY", WORKER, "not ready"), spec, inv)
+    assert found.issue == "Worker has no HTTP server"
+    assert "--args=-m,uvicorn,app.worker_server:app,--host,0.0.0.0,--port,8080" in (found.fix or "")
+
+
+def test_scraper_flow_names_the_api_without_connector(spec: Checklist) -> None:
+    """Staging note 2: the scraper API could not push to Redis without a VPC connector."""
+    inv = with_service(conformant(spec), "mobius-skills-scraper", vpc_connector=None, vpc_egress=None)
+    found = diagnoses(failed("VER-E2E-SCRAPER", "mobius-skills-scraper", "timed out"), spec, logs(spec, inv))
+    assert [d.issue for d in found] == ["Service can't reach Redis"]
+    assert found[0].cause.startswith("mobius-skills-scraper has no VPC connector")
+
+
+def test_throttled_worker_explains_the_chat_flow(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    inv = logs(spec, inv, lines={WORKER: ["[WORKER] run_worker starting queue_type=redis"]})
+    text = diagnose(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv) or ""
+    assert text.index('"Worker starts then shuts down"') < text.index('"Waiting for worker"')
