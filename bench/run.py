@@ -28,6 +28,7 @@ from e2e.flows import Endpoints, Mobius
 from fixtures import servers
 from fixtures.servers import Server, ServerError
 from fixtures.stack.launcher import LocalStack, StackError, prepare_database, stop_all, wait_all
+from fixtures.stack.queues import CHAT_QUEUE
 from fixtures.stack.site import LocalSite
 
 DOC = (
@@ -54,27 +55,44 @@ def timed(fn: Callable[[int], Any], n: int) -> dict[str, float]:
 
 
 def chat_throughput(stack: LocalStack, workers: int, jobs: int, db_index: int) -> dict[str, float]:
-    """Jobs/s for ``jobs`` questions submitted through the API to ``workers`` chat workers."""
-    redis_url = servers.redis_db_url(stack.redis_url, db_index)
-    servers.flush_redis(redis_url)
-    apps = [stack.spawn("mobius-chat-api", f"bench-api-{workers}", wait=False, REDIS_URL=redis_url)]
-    apps += [
+    """Jobs/s of ``workers`` chat workers draining ``jobs`` questions already queued.
+
+    The questions are submitted through a chat API on Redis database ``db_index``
+    while the workers, started and idle, listen on ``db_index + 1``; the clock
+    starts when the queue is handed over with one atomic ``MOVE`` and stops when
+    the database shows every request completed — so it measures the workers,
+    not the submission.
+    """
+    import redis
+
+    submit_url = servers.redis_db_url(stack.redis_url, db_index)
+    work_url = servers.redis_db_url(stack.redis_url, db_index + 1)
+    servers.flush_redis(submit_url)
+    servers.flush_redis(work_url)
+    api = stack.spawn("mobius-chat-api", f"bench-api-{workers}", wait=False, REDIS_URL=submit_url)
+    pool = [
         stack.spawn(
             "mobius-chat-worker",
             f"bench-worker-{workers}-{i}",
             wait=False,
-            REDIS_URL=redis_url,
+            REDIS_URL=work_url,
             WORKER_ID=f"bench-{workers}-{i}",
         )
         for i in range(workers)
     ]
     try:
-        wait_all(apps)
-        client = Mobius(Endpoints(apps[0].url, "", ""), stack.jwt_secret)
+        wait_all([api, *pool])
+        client = Mobius(Endpoints(api.url, "", ""), stack.jwt_secret)
         marker = uuid.uuid4().hex[:8]
+        with ThreadPoolExecutor(4) as submitters:
+            ids = list(
+                submitters.map(lambda i: client.ask(f"[{marker}] Which connector reaches Redis? #{i}"), range(jobs))
+            )
+        client.close()
         started = time.perf_counter()
-        with ThreadPoolExecutor(4) as pool:
-            ids = list(pool.map(lambda i: client.ask(f"[{marker}] Which connector reaches Redis? #{i}"), range(jobs)))
+        moved = redis.Redis.from_url(submit_url).move(CHAT_QUEUE, db_index + 1)
+        if not moved:
+            raise StackError("throughput run: the submitted jobs were not found in the API's queue")
         with psycopg.connect(stack.database_url, autocommit=True) as conn:
             while True:
                 done = conn.execute(
@@ -85,11 +103,16 @@ def chat_throughput(stack: LocalStack, workers: int, jobs: int, db_index: int) -
                     break
                 if time.perf_counter() - started > 120:
                     raise StackError(f"throughput run with {workers} worker(s): only {done}/{jobs} done in 120s")
-                time.sleep(0.02)
+                time.sleep(0.01)
         elapsed = time.perf_counter() - started
-        client.close()
+        with psycopg.connect(stack.database_url) as conn:
+            failed = conn.execute(
+                "SELECT count(*) FROM chat_requests WHERE id = ANY(%s) AND status <> 'completed'", (ids,)
+            ).fetchone()[0]
+        if failed:
+            raise StackError(f"throughput run with {workers} worker(s): {failed}/{jobs} requests failed")
     finally:
-        stop_all(apps)
+        stop_all([api, *pool])
     return {"workers": workers, "jobs": jobs, "seconds": round(elapsed, 2), "jobs_per_s": round(jobs / elapsed, 1)}
 
 
@@ -108,10 +131,11 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
     t1 = time.perf_counter()
     name = f"mobius_chat_bench_{uuid.uuid4().hex[:6]}"
     stack = None
+    workdir = tempfile.TemporaryDirectory(prefix="mobius-bench-")
     try:
         database = prepare_database(postgres_server.url, name)
         t2 = time.perf_counter()
-        stack = LocalStack(redis_server.url, database, Path(tempfile.mkdtemp(prefix="mobius-bench-"))).start()
+        stack = LocalStack(redis_server.url, database, Path(workdir.name)).start()
         t3 = time.perf_counter()
         report["servers"] = f"redis={redis_server.source}, postgres={postgres_server.source} ({docker})"
         report["startup_s"] = {
@@ -131,17 +155,20 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
                 "chat (submit→answer)": lambda i: client.wait_answer(
                     client.ask(f"When does the maintenance window for cluster c{i} open?"), poll=0.01
                 ),
-                "scraper (submit→stored)": lambda i: client.wait_scrape(client.scrape(f"{site.url}/page.html")),
+                "scraper (submit→stored)": lambda i: client.wait_scrape(
+                    client.scrape(f"{site.url}/page.html"), poll=0.01
+                ),
             }
             report["latency"] = {flow: timed(fn, iterations) for flow, fn in flows.items()}
         client.close()
-        report["chat_throughput"] = [chat_throughput(stack, n, jobs, 10 + n) for n in (1, 4)]
+        report["chat_throughput"] = [chat_throughput(stack, n, jobs, 2 * n) for n in (1, 4)]
     finally:
         if stack is not None:
             stack.stop()
         servers.drop_database(postgres_server.url, name)
         redis_server.stop()
         postgres_server.stop()
+        workdir.cleanup()
     return report
 
 
@@ -166,7 +193,7 @@ def render(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20, help="runs of each flow (default 20)")
-    parser.add_argument("--jobs", type=int, default=60, help="chat jobs per throughput run (default 60)")
+    parser.add_argument("--jobs", type=int, default=400, help="chat jobs per throughput run (default 400)")
     parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
     if args.iterations < 1 or args.jobs < 1:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from checks._common import deployed as deployed_or_na
 from fixtures.e2e_live import run_flow
 from fixtures.fixes import Where, deploy_service
 from fixtures.inventory import Inventory
@@ -42,6 +43,8 @@ def _with_health(spec: Checklist) -> Iterator[tuple[str, ServiceSpec]]:
 def test_health_endpoint(svc: ServiceSpec, spec: Checklist, inv: Inventory) -> Verdict:
     """§4.2 "curl https://mobius-chat-api-xxx.run.app/health"."""
     section = "4.2 Services Health"
+    if isinstance(absent := deployed_or_na("VER-HEALTH", svc, inv), Verdict):
+        return absent
     if not inv.health.ok:
         return errored("VER-HEALTH", svc.name, f"health endpoints were not probed: {inv.health.cause}")
     probe = inv.health_probe(svc.name)
@@ -99,16 +102,8 @@ def test_worker_start_lines(svc: ServiceSpec, spec: Checklist, inv: Inventory) -
     section = "4.3 Worker Verification"
     deployed = inv.service(svc.name)
     expected = "; ".join(svc.log_lines)
-    if deployed is None:
-        return failed(
-            "VER-LOGS",
-            svc.name,
-            f"{svc.name} is not deployed, so it logged nothing",
-            expected=expected,
-            actual="not deployed",
-            section=section,
-            fix=_deploy_fix(spec, svc, inv),
-        )
+    if isinstance(absent := deployed_or_na("VER-LOGS", svc, inv), Verdict):
+        return absent
     if not inv.log_entries.judgeable:
         return errored("VER-LOGS", svc.name, f"the logs could not be read: {inv.log_entries.cause}")
     if inv.log_entries.status == "disabled":
@@ -157,8 +152,10 @@ def _flows(kind: str) -> Any:
 
 def _live_flow(requirement: str, flow: E2EFlow, spec: Checklist, inv: Inventory) -> Verdict:
     deployed = inv.service(flow.service)
-    if deployed is None or not deployed.uri:
-        why = "is not deployed" if deployed is None else "has no URI"
+    if deployed is None:
+        return Verdict(requirement, flow.service, "na", "not deployed (see SVC-DEPLOYED)", section=flow.section)
+    if not deployed.uri:
+        why = "has no URI"
         return failed(
             requirement,
             flow.service,

@@ -5,9 +5,9 @@
 ``pytest e2e --stack=images --project=P`` runs the same flows against the
 deployed images ``gcr.io/P/...`` in containers (needs a Docker engine).
 
-Redis logical databases: the stack uses the server's URL as given (db 0 for
-servers we start); failure-mode tests that need a Redis of their own use
-databases 11-14, flushed before use.
+Redis logical databases: the stack uses database 10 of the Redis server and
+failure-mode tests that need a Redis of their own use 11-14; each is flushed
+before use (so on a given ``--redis-url`` these databases must be disposable).
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from fixtures import servers
 from fixtures.server_fixtures import *  # noqa: F403  (redis_server, postgres_server, pg_database, redis_db)
 from fixtures.server_fixtures import add_server_options, server_report_header
 from fixtures.servers import Server
-from fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, prepare_database, stop_all
+from fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, StackError, prepare_database, stop_all
 from fixtures.stack.site import LocalSite
+
+#: Logical Redis databases: the stack's, then the failure-mode tests' own (``spare_redis``). All flushed.
+STACK_REDIS_DB = 10
 
 SITE_PAGES = {
     "/skills/redis.html": (
@@ -86,7 +89,11 @@ def stack(
 
         images = ImagesStack(_project(pytestconfig), tmp_path_factory.mktemp("images"))
         try:
-            yield images.start()
+            try:
+                images.start()
+            except StackError as exc:
+                pytest.fail(f"images stack did not start: {exc}", pytrace=False)
+            yield images
         finally:
             images.stop()
         return
@@ -95,9 +102,15 @@ def stack(
     postgres_server: Server = request.getfixturevalue("postgres_server")
     name = STACK_DATABASE if postgres_server.source != "given" else f"{STACK_DATABASE}_{uuid.uuid4().hex[:8]}"
     database = prepare_database(postgres_server.url, name)
-    local = LocalStack(redis_server.url, database, tmp_path_factory.mktemp("stack"), project=_project(pytestconfig))
+    stack_redis = servers.redis_db_url(redis_server.url, STACK_REDIS_DB)
+    servers.flush_redis(stack_redis)  # the vector index lives there: start it empty
+    local = LocalStack(stack_redis, database, tmp_path_factory.mktemp("stack"), project=_project(pytestconfig))
     try:
-        yield local.start()
+        try:
+            local.start()
+        except StackError as exc:
+            pytest.fail(f"local stack did not start: {exc}", pytrace=False)
+        yield local
     finally:
         local.stop()
         servers.drop_database(postgres_server.url, name)

@@ -141,7 +141,9 @@ class Mobius:
         response.raise_for_status()
         return response.json()
 
-    def wait_document(self, document_id: str, status: str = "embedded", timeout: float = 15.0) -> dict[str, Any]:
+    def wait_document(
+        self, document_id: str, status: str = "embedded", timeout: float = 15.0, poll: float = 0.05
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         state: dict[str, Any] = {}
         while time.monotonic() < deadline:
@@ -150,7 +152,7 @@ class Mobius:
             state = response.json()
             if state["status"] in (status, "failed"):
                 return state
-            time.sleep(0.05)
+            time.sleep(poll)
         raise FlowStalled(
             f"document {document_id} still {state.get('status')!r} after {timeout:.1f}s",
             "the RAG chunking/embedding workers did not process it — check they run (Starting chunking worker...)",
@@ -168,7 +170,7 @@ class Mobius:
         response.raise_for_status()
         return str(response.json()["id"])
 
-    def wait_scrape(self, job_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    def wait_scrape(self, job_id: str, timeout: float = 15.0, poll: float = 0.05) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         state: dict[str, Any] = {}
         while time.monotonic() < deadline:
@@ -177,7 +179,7 @@ class Mobius:
             state = response.json()
             if state["status"] in ("completed", "failed"):
                 return state
-            time.sleep(0.05)
+            time.sleep(poll)
         worker = health(self.endpoints.scraper_worker)
         cause = "scraper worker not running" if worker is None else "scraper worker did not take the job"
         raise FlowStalled(f"scrape job {job_id} still {state.get('status')!r} after {timeout:.1f}s", cause, state)

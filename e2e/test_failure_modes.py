@@ -11,7 +11,6 @@ lease expiry.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +76,7 @@ def test_api_and_worker_on_different_redis_urls_is_diagnosed(
 def test_empty_published_rag_metadata_returns_zero_results(
     local_stack: LocalStack, mobius: Mobius, spawn: Callable[..., App], pg_database: str
 ) -> None:
-    codename = f"vega{uuid.uuid4().hex[:6]}"
+    codename = "vega7"
     text = f"The {codename} index is rebuilt every Sunday at 02:15 UTC by the embedding worker."
     uploaded = mobius.upload("vega.md", text)
     mobius.wait_document(uploaded["id"])

@@ -49,9 +49,9 @@ def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def _check_address(sock: socket.socket, address: object) -> None:
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
-        if not _loopback_host(address[0]):
-            raise NonLoopbackTraffic(f"test tried to connect to non-loopback address {address!r}")
+    inet = sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple)
+    if inet and not _loopback_host(address[0]):  # type: ignore[index]
+        raise NonLoopbackTraffic(f"test tried to connect to non-loopback address {address!r}")
 
 
 def _guarded_connect(self: socket.socket, address: object) -> None:

@@ -30,8 +30,19 @@ def run_gate(tmp_path: Path, loopback_env: dict[str, str]):
 
     def run(*args: str, timeout: float = 240) -> GateRun:
         report = tmp_path / f"outcomes-{len(list(tmp_path.iterdir()))}.json"
-        cmd = [sys.executable, "-m", "pytest", "checks", "-p", "no:cacheprovider", "-rfE",
-               "-p", "tests.acceptance.outcome_log", f"--outcome-log={report}", *args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "checks",
+            "-p",
+            "no:cacheprovider",
+            "-rfE",
+            "-p",
+            "tests.acceptance.outcome_log",
+            f"--outcome-log={report}",
+            *args,
+        ]
         proc = subprocess.run(cmd, cwd=REPO, env=loopback_env, capture_output=True, text=True, timeout=timeout)
         outcomes = json.loads(report.read_text()) if report.exists() else {}
         return GateRun(proc.returncode, proc.stdout, proc.stderr, outcomes)

@@ -26,7 +26,11 @@ def test_the_shipped_checklist_loads_and_resolves() -> None:
     worker = spec.service("mobius-chat-worker")
     assert worker.image == "gcr.io/mobiusos-new/mobius-chat-api:latest"
     assert (worker.cpu_always_allocated, worker.min_instances, worker.max_instances, worker.timeout_seconds) == (
-        True, 1, 1, 3600)
+        True,
+        1,
+        1,
+        3600,
+    )
     assert worker.vpc_connector == "mobius-redis-connector" and worker.vpc_egress == "private-ranges-only"
     assert worker.env["VERTEX_PROJECT_ID"] == "mobiusos-new"
     assert len(spec.services) == 10
@@ -43,8 +47,11 @@ def test_wrong_type_names_file_line_and_field(tmp_path: Path) -> None:
 
 
 def test_unknown_field_in_a_service(tmp_path: Path) -> None:
-    path = _broken(tmp_path, "    health_path: /health\n    env:\n      QUEUE_TYPE", "    helth_path: /health\n"
-                   "    env:\n      QUEUE_TYPE")
+    path = _broken(
+        tmp_path,
+        "    health_path: /health\n    env:\n      QUEUE_TYPE",
+        "    helth_path: /health\n    env:\n      QUEUE_TYPE",
+    )
     with pytest.raises(ChecklistError) as err:
         load_checklist(path)
     assert f":{_line_of(path, 'helth_path')}: services.0.helth_path: Extra inputs are not permitted" in str(err.value)

@@ -172,11 +172,16 @@ def test_log_override_silences_a_worker(spec: Checklist, tmp_path: Path) -> None
         """
 resources:
   log_overrides:
-    mobius-rag-chunking-worker: {lines: [{severity: ERROR, text: "ModuleNotFoundError: No module named 'app'"}]}
+    mobius-rag-chunking-worker:
+      lines:
+        - "connecting to postgresql://rag:Hunter2Pass@10.20.0.5:5432/rag"
+        - {severity: ERROR, text: "ModuleNotFoundError: No module named 'app'"}
 """,
     )
     with running(path) as emu:
-        logs = verdicts(phase4.test_worker_start_lines, spec, collect(emu))
+        inv = collect(emu)
+        logs = verdicts(phase4.test_worker_start_lines, spec, inv)
+    assert "Hunter2Pass" not in inv.model_dump_json(), "log text is redacted when collected"
     failing = logs["mobius-rag-chunking-worker"]
     assert failing.status == "fail"
     assert "ModuleNotFoundError" in failing.reason

@@ -108,7 +108,8 @@ def test_logs_of_an_older_revision_do_not_count(spec: Checklist) -> None:
     assert "logged 0 of 3" in verdict.reason
 
 
-def test_logs_of_undeployed_worker_fail(spec: Checklist) -> None:
+def test_logs_of_undeployed_worker_are_not_applicable(spec: Checklist) -> None:
+    """Not deployed is reported once, by SVC-DEPLOYED; VER-LOGS points there instead of failing again."""
     inv = conformant(spec)
     inv = inv.model_copy(update={"services": Section(items=[s for s in inv.services.items if s.name != WORKER])})
     verdict = rule(
@@ -117,7 +118,7 @@ def test_logs_of_undeployed_worker_fail(spec: Checklist) -> None:
         spec,
         logs(spec, conformant(spec)).model_copy(update={"services": inv.services}),
     )
-    assert verdict.status == "fail" and "not deployed" in verdict.reason
+    assert verdict.status == "na" and "not deployed (see SVC-DEPLOYED)" in verdict.reason
 
 
 # --- diagnoses ------------------------------------------------------------------------------------
@@ -225,3 +226,11 @@ def test_throttled_worker_explains_the_chat_flow(spec: Checklist) -> None:
     inv = logs(spec, inv, lines={WORKER: ["[WORKER] run_worker starting queue_type=redis"]})
     text = diagnose(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv) or ""
     assert text.index('"Worker starts then shuts down"') < text.index('"Waiting for worker"')
+
+
+def test_health_of_an_undeployed_service_is_not_applicable(spec: Checklist) -> None:
+    inv = conformant(spec)
+    inv = inv.model_copy(update={"services": Section(items=[s for s in inv.services.items if s.name != "mobius-rag"])})
+    probe = HealthProbe(service="mobius-rag", url="/health", error="service not deployed", attempts=0)
+    verdict = rule(phase4.test_health_endpoint, "mobius-rag", spec, health(inv, rag=probe))
+    assert verdict.status == "na" and verdict.reason == "not deployed (see SVC-DEPLOYED)"
