@@ -6,6 +6,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: gate test lint e2e bench emulator clean
 
+# google-auth must never probe the GCE metadata server from here: a closed loopback port.
+export NO_GCE_CHECK := True
+export GCE_METADATA_HOST := 127.0.0.1:9
+export GCE_METADATA_IP := 127.0.0.1:9
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -16,9 +21,10 @@ $(STAMP): pyproject.toml
 gate: $(STAMP)
 	$(BIN)/pytest checks --project=mobiusos-new --emulator=prod
 
-## The test suite: the framework's own tests, the checks on the emulator, the local end-to-end flows.
+## The test suite: the framework's own tests, the gate on the emulator, the local end-to-end flows; ruff.
 test: $(STAMP)
-	$(BIN)/pytest tests
+	$(BIN)/ruff check .
+	$(BIN)/pytest tests e2e
 
 ## The end-to-end flows (chat, RAG, scraper, failure modes) on real Redis + Postgres; --stack=images for the images.
 e2e: $(STAMP)
@@ -27,6 +33,10 @@ e2e: $(STAMP)
 ## Benchmark of the local stack: start-up time, p50/p95 per flow, chat jobs/s with 1 and 4 workers.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## The emulator on its own (state persists while it runs): make emulator SCENARIO=staging PORT=8089
+emulator: $(STAMP)
+	$(BIN)/python -m fixtures.emulator --scenario $(or $(SCENARIO),prod) --port $(or $(PORT),8089)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

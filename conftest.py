@@ -1,3 +1,3 @@
-"""Loads the mobius-gate pytest plugin (and pytester, for the framework's own tests)."""
+"""Loads the mobius-gate pytest plugin, its Redis/Postgres fixtures, and pytester for the framework's tests."""
 
-pytest_plugins = ["fixtures.plugin", "pytester"]
+pytest_plugins = ["fixtures.plugin", "fixtures.server_fixtures", "pytester"]

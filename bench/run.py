@@ -1,9 +1,10 @@
 """Benchmark the local stack: start-up time, p50/p95 of each flow, chat throughput with 1 and 4 workers.
 
 Servers come from the same selection as the tests (``MOBIUS_REDIS_URL`` /
-``MOBIUS_POSTGRES_URL``, else testcontainers, else local binaries). Each
-throughput run uses its own Redis database and its own chat API + N workers,
-so the main stack's worker does not take part. Figures depend on the machine:
+``MOBIUS_POSTGRES_URL``, else testcontainers, else local binaries). The stack
+uses Redis database 10; each throughput run uses databases 11-14 and its own
+chat API + N workers, so the main stack's worker does not take part. All are
+flushed first. Figures depend on the machine:
 the script prints its CPU count and load average beside them.
 """
 
@@ -135,7 +136,9 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
     try:
         database = prepare_database(postgres_server.url, name)
         t2 = time.perf_counter()
-        stack = LocalStack(redis_server.url, database, Path(workdir.name)).start()
+        stack_redis = servers.redis_db_url(redis_server.url, 10)
+        servers.flush_redis(stack_redis)
+        stack = LocalStack(stack_redis, database, Path(workdir.name)).start()
         t3 = time.perf_counter()
         report["servers"] = f"redis={redis_server.source}, postgres={postgres_server.source} ({docker})"
         report["startup_s"] = {
@@ -161,7 +164,7 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
             }
             report["latency"] = {flow: timed(fn, iterations) for flow, fn in flows.items()}
         client.close()
-        report["chat_throughput"] = [chat_throughput(stack, n, jobs, 2 * n) for n in (1, 4)]
+        report["chat_throughput"] = [chat_throughput(stack, n, jobs, db) for n, db in ((1, 11), (4, 13))]
     finally:
         if stack is not None:
             stack.stop()

@@ -20,7 +20,6 @@ import pytest
 
 from e2e.flows import Endpoints, Mobius
 from fixtures import servers
-from fixtures.server_fixtures import *  # noqa: F403  (redis_server, postgres_server, pg_database, redis_db)
 from fixtures.server_fixtures import add_server_options, server_report_header
 from fixtures.servers import Server
 from fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, StackError, prepare_database, stop_all

@@ -69,7 +69,13 @@ def test_unknown_deployed_index_is_unavailable(emulator_for: Callable[[str], Emu
 
 
 def test_missing_endpoint_is_unavailable_with_the_api_error(emulator_for: Callable[[str], Emulator]) -> None:
-    inv = collect(emulator_for(""))
+    inv = collect(
+        emulator_for("""
+patches:
+  - resource: services/mobius-chat-worker
+    set: {"template.containers[0].env[VERTEX_INDEX_ENDPOINT_ID].value": "9999999999999999999"}
+""")
+    )
     assert inv.vector_neighbors.status == "unavailable"
     assert "querying the vector index failed" in (inv.vector_neighbors.cause or "")
     assert "404" in (inv.vector_neighbors.cause or "")
