@@ -1,4 +1,4 @@
-"""Phase 2 test fixtures: a real PostgreSQL (helper fixtures ``pg_database``) and seeding helpers.
+"""Phase 2 test fixtures: a real PostgreSQL (``pg_database``, from fixtures.server_fixtures) and seeding helpers.
 
 ``pg_database`` gives a throwaway database per test; the checklist used by these
 tests names *that* database instead of ``mobius_chat`` (databases are
@@ -15,7 +15,6 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from fixtures.server_fixtures import pg_database, postgres_server  # noqa: F401 - fixtures for these tests
 from fixtures.spec import Checklist, load_checklist
 
 PROJECT = "mobiusos-new"
@@ -73,7 +72,7 @@ def drop_table(url: str, table: str) -> None:
 
 
 @pytest.fixture
-def chat_db(pg_database: str) -> str:  # noqa: F811 - the imported fixture is requested here
+def chat_db(pg_database: str) -> str:
     """A throwaway database seeded like staging's mobius_chat: migration applied, metadata synced."""
     seed_migration(pg_database)
     seed_metadata(pg_database, [f"chunk-{n:04d}" for n in range(1, 11)])
