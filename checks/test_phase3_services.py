@@ -205,7 +205,21 @@ def test_cpu_always_allocated(name: str, spec: Checklist, inv: Inventory) -> Ver
         return service
     section = f"{LESSONS}; {svc.section}"
     if service.cpu_throttling is None:
-        return verdict("error", "SVC-CPU-ALWAYS", name, "cannot confirm CPU allocation (field absent)", section=section)
+        return verdict(
+            "error",
+            "SVC-CPU-ALWAYS",
+            name,
+            "cannot confirm CPU allocation: the Cloud Run v2 view omits cpuIdle when it is false and the Knative "
+            "view (run.googleapis.com/cpu-throttling) was not available",
+            fix=Fix(
+                "SVC-CPU-ALWAYS",
+                name,
+                (),
+                note=f"read it from the Knative view: gcloud run services describe {name} --region={inv.region} "
+                f"--project={inv.project} --format=export (use such exports for --snapshot)",
+            ),
+            section=section,
+        )
     if service.cpu_throttling:
         return verdict(
             "fail",

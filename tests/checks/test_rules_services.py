@@ -196,7 +196,8 @@ def test_cpu_throttling_unknown_is_an_error(spec: Checklist, inv: Inventory) -> 
     inv = with_service(inv, "mobius-skills-scraper", cpu_throttling=None)
     verdict = judge(p3.test_cpu_always_allocated, "mobius-skills-scraper", spec, inv)
     assert verdict.status == "error"
-    assert "cannot confirm CPU allocation (field absent)" in verdict.reason
+    assert "cannot confirm CPU allocation: the Cloud Run v2 view omits cpuIdle" in verdict.reason
+    assert "--format=export" in (verdict.fix or "")
 
 
 @pytest.mark.parametrize(
