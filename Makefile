@@ -30,9 +30,11 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest e2e
 
-## Benchmark of the local stack: start-up time, p50/p95 per flow, chat jobs/s with 1 and 4 workers.
+## Benchmarks: the local stack (start-up, p50/p95 per flow, chat jobs/s with 1 and 4 workers)
+## and the gate (inventory collection under injected latency/faults, gate wall time serial vs -n 4).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.gate
 
 ## The emulator on its own (state persists while it runs): make emulator SCENARIO=staging PORT=8089
 emulator: $(STAMP)
