@@ -164,3 +164,15 @@ def test_no_credentials_is_one_clear_line(run_gate) -> None:
     assert "gcloud auth application-default login" in out
     assert "Traceback" not in out
     assert not run.outcomes
+
+
+def test_a_forbidden_api_makes_its_checks_errors_never_passes(run_gate, tmp_path) -> None:
+    scenario = tmp_path / "forbidden-secrets.yaml"
+    scenario.write_text("extends: staging\napis:\n  forbidden: [secretmanager.googleapis.com]\n")
+    run = run_gate(f"--emulator={scenario}")
+    assert run.returncode == 1
+    secret_checks = {node for node in run.outcomes if "test_secret_ready" in node or "test_referenced_secrets" in node}
+    assert secret_checks and run.with_outcome("error") == secret_checks
+    assert not run.with_outcome("failed")
+    assert "permission denied listing Secret Manager secrets" in run.stdout
+    assert "release gate: FAIL" in run.stdout

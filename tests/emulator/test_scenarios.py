@@ -240,3 +240,13 @@ def test_set_and_unset_paths() -> None:
     assert body == {"c": [{"env": [], "x": {"y": 3}}]}
     with pytest.raises(KeyError):
         unset_path(body, "c[0].missing")
+
+
+def test_a_user_scenario_extends_a_bundled_one_by_name(tmp_path) -> None:
+    from fixtures.emulator.scenario import load_scenario
+
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: staging\napis:\n  forbidden: [secretmanager.googleapis.com]\n")
+    scn = load_scenario(path)
+    assert scn.name == "mine" and "secretmanager.googleapis.com" in scn.forbidden
+    assert len(scn.resources["services"]) == 10
