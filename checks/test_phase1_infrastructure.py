@@ -6,6 +6,8 @@ makes it a pytest test parametrized per subject by the plugin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from checks._common import Findings, deployed, guarded, section_cause, verdict, where
 from fixtures.fixes import (
     Fix,
@@ -327,7 +329,67 @@ def _secret_users(name: str, spec: Checklist, inv: Inventory) -> dict[str, tuple
     return users
 
 
-def _judge_secret(secret: Secret, users: dict[str, tuple[str | None, list[str]]], found: Findings) -> list[str]:
+@dataclass(frozen=True)
+class _ProjectGrants:
+    """What the project IAM policy says about secret access (read or not)."""
+
+    read: bool
+    #: Why it could not be read (``read`` False).
+    cause: str
+    #: Members holding a secret-access role on the project, unconditionally / only under a condition.
+    members: frozenset[str] = frozenset()
+    conditional: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, inv: Inventory) -> _ProjectGrants:
+        section = inv.project_iam
+        if not section.ok:
+            return cls(False, f"project IAM policy {section.status}: {section_cause(section, 'not read')}")
+        return cls(
+            True,
+            "",
+            frozenset(inv.project_secret_grantees()),
+            frozenset(inv.project_secret_grantees(conditional=True)),
+        )
+
+    def grants(self, account: str) -> bool:
+        return _holds(self.members, account)
+
+
+def _holds(members: frozenset[str] | list[str], account: str) -> bool:
+    return account in members or f"serviceAccount:{account}" in members
+
+
+def _judge_access(service: str, account: str, secret: Secret, project: _ProjectGrants, found: Findings) -> bool:
+    """Record whether ``account`` may access ``secret``; True when it needs a secret-level grant.
+
+    Access is granted on the secret's own IAM policy or on the project's (a role in
+    :data:`~fixtures.inventory.SECRET_ACCESS_ROLES`). It is a failure only when both
+    policies were read and neither grants it; an unread policy makes it "cannot confirm".
+    """
+    on_secret = secret.accessors is not None and _holds(secret.accessors, account)
+    if on_secret or project.grants(account):
+        return False
+    unknown = []
+    if not project.read:
+        unknown.append(project.cause)
+    elif _holds(project.conditional, account):
+        unknown.append("only a conditional project-level grant")
+    if secret.accessors is None or unknown:
+        secret_side = "accessors not read" if secret.accessors is None else "not on the secret's IAM policy"
+        found.cannot_confirm(f"access for {service} ({'; '.join([secret_side, *unknown])})")
+        return False
+    found.deviate(
+        f"access for {service}",
+        f"serviceAccount:{account} holds secretAccessor on the secret or the project",
+        "on neither the secret's IAM policy nor the project's (both read)",
+    )
+    return True
+
+
+def _judge_secret(
+    secret: Secret, users: dict[str, tuple[str | None, list[str]]], found: Findings, project: _ProjectGrants
+) -> list[str]:
     """Versions and accessors of one existing secret; returns the accounts that need a grant."""
     if secret.versions is None:
         found.cannot_confirm("versions (not listed)")
@@ -344,22 +406,23 @@ def _judge_secret(secret: Secret, users: dict[str, tuple[str | None, list[str]]]
     for service, (account, _) in sorted(users.items()):
         if account is None:
             found.cannot_confirm(f"the account of {service} (field absent)")
-        elif secret.accessors is None:
-            found.cannot_confirm(f"access for {service} (accessors not read)")
-        elif account not in secret.accessors and f"serviceAccount:{account}" not in secret.accessors:
-            found.deviate(
-                f"access for {service}",
-                f"serviceAccount:{account} holds secretAccessor",
-                "not on the secret's IAM policy (project-level grants are not visible here)",
-            )
+        elif _judge_access(service, account, secret, project, found):
             grants.append(account)
     return sorted(set(grants))
+
+
+def _accounts_to_grant(users: dict[str, tuple[str | None, list[str]]], project: _ProjectGrants) -> list[str]:
+    """Accounts a newly created secret must be shared with (not those the project already grants)."""
+    return sorted({a for a, _ in users.values() if a and not project.grants(a)})
 
 
 @check("INF-SECRET", subjects=_secret_subjects)
 @guarded("INF-SECRET")
 def test_secret_ready(name: str, spec: Checklist, inv: Inventory) -> Verdict:
     """§1.4 Create Secrets (if not exist): the secret exists with an enabled version its users may access.
+
+    An account may access it when granted on the secret's IAM policy or on the project's
+    (secretAccessor, secretmanager.admin or owner); an unread policy is "cannot confirm".
 
     > # Create any missing secrets
     > --set-secrets="JWT_SECRET=jwt-secret:latest"
@@ -372,7 +435,7 @@ def test_secret_ready(name: str, spec: Checklist, inv: Inventory) -> Verdict:
     if secret is None:
         cause = section_cause(inv.secrets, "") or None
         reason = _absent_reason("secret", inv.secrets.status, cause, SECRETMANAGER_API, inv.project)
-        accounts = sorted({a for a, _ in users.values() if a})
+        accounts = _accounts_to_grant(users, _ProjectGrants.of(inv))
         fix = secret_fix(name, where(inv), exists=False, grant_to=accounts)
         fix = _with_enable(fix, inv, SECRETMANAGER_API, inv.secrets.status)
         return verdict(
@@ -387,7 +450,7 @@ def test_secret_ready(name: str, spec: Checklist, inv: Inventory) -> Verdict:
             details={"used_by": ", ".join(sorted(users))},
         )
     found = Findings()
-    grants = _judge_secret(secret, users, found)
+    grants = _judge_secret(secret, users, found, _ProjectGrants.of(inv))
     disabled = [v.name for v in secret.versions or [] if v.state == "DISABLED"]
     no_enabled = secret.has_enabled_version is False
     fix = secret_fix(
@@ -456,16 +519,17 @@ def test_referenced_secrets_exist(label: str, spec: Checklist, inv: Inventory) -
         )
     found = Findings()
     steps: list[Step] = []
+    project = _ProjectGrants.of(inv)
     for name in extra:
         users = _secret_users(name, spec, inv)
         secret = inv.secret(name)
         if secret is None:
             found.deviate(name, "exists", f"absent (used by {', '.join(sorted(users))})")
-            accounts = sorted({a for a, _ in users.values() if a})
+            accounts = _accounts_to_grant(users, project)
             steps += secret_fix(name, where(inv), exists=False, grant_to=accounts).steps
             continue
         sub = Findings()
-        grants = _judge_secret(secret, users, sub)
+        grants = _judge_secret(secret, users, sub, project)
         found.wrong += [(f"{name} {what}", exp, act) for what, exp, act in sub.wrong]
         found.unknown += [f"{name}: {u}" for u in sub.unknown]
         no_enabled = secret.has_enabled_version is False

@@ -13,6 +13,7 @@ from typing import Any
 
 from fixtures.inventory import (
     EnvVar,
+    IamBinding,
     Inventory,
     RedisInstance,
     Secret,
@@ -31,6 +32,8 @@ PROJECT = "mobiusos-new"
 REGION = "us-central1"
 REDIS_HOST = "10.121.0.3"
 REDIS_URL = f"redis://{REDIS_HOST}:6379/0"
+#: The project's owner in crafted project IAM policies (not an account any service runs as).
+PROJECT_OWNER = "user:platform-admin@example.com"
 #: A DSN whose password must never appear in any output.
 LEAKY_PASSWORD = "Pr0d-Passw0rd!"
 LEAKY_DSN = f"postgresql://postgres:{LEAKY_PASSWORD}@34.123.45.67:5432/mobius_chat"
@@ -152,6 +155,8 @@ def conformant(spec: Checklist | None = None) -> Inventory:
                 for n in _secret_names(spec)
             ]
         ),
+        # Read, and granting secret access to nobody the services run as (grants are per secret).
+        project_iam=Section[IamBinding](items=[IamBinding(role="roles/owner", members=[PROJECT_OWNER])]),
         sql_instances=Section[SqlInstance](
             items=[
                 SqlInstance(
@@ -192,6 +197,11 @@ def with_connector(inv: Inventory, **fields: Any) -> Inventory:
 
 def with_secret(inv: Inventory, name: str, **fields: Any) -> Inventory:
     return _replace_item(inv, "secrets", name, **fields)
+
+
+def with_project_grant(inv: Inventory, role: str, *members: str, condition: str | None = None) -> Inventory:
+    """Add one binding to the project IAM policy (the section must have been read)."""
+    return with_items(inv, "project_iam", IamBinding(role=role, members=list(members), condition=condition))
 
 
 def without(inv: Inventory, section: str, name: str) -> Inventory:

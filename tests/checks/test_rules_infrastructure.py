@@ -11,6 +11,7 @@ from tests.checks.factory import (
     with_connector,
     with_env,
     with_items,
+    with_project_grant,
     with_redis,
     with_secret,
     with_section,
@@ -322,6 +323,107 @@ def test_secrets_referenced_beyond_the_checklist(spec: Checklist, inv: Inventory
 def test_referenced_secrets_when_services_unreadable(spec: Checklist, inv: Inventory) -> None:
     inv = with_section(inv, "services", "unavailable", "403 run.services.list denied")
     assert judge(p1.test_referenced_secrets_exist, "referenced-by-services", spec, inv).status == "error"
+
+
+# INF-SECRET access: granted on the secret's own IAM policy OR on the project's.
+
+OTHER = "serviceAccount:other@x.iam.gserviceaccount.com"
+PROJECT_UNREADABLE = "permission denied reading the project IAM policy: caller lacks getIamPolicy"
+
+
+def _no_secret_grant(inv: Inventory) -> Inventory:
+    """db-password-mobius-rag readable, but its own policy grants only someone else."""
+    return with_secret(inv, "db-password-mobius-rag", accessors=[OTHER])
+
+
+def test_secret_level_grant_passes_without_any_project_grant(spec: Checklist, inv: Inventory) -> None:
+    assert inv.project_iam.ok
+    assert f"serviceAccount:{SA}" not in inv.project_secret_grantees()
+    verdict = judge(p1.test_secret_ready, "db-password-mobius-rag", spec, inv)
+    assert verdict.status == "pass", verdict.message()
+
+
+def test_project_level_grant_alone_passes(spec: Checklist, inv: Inventory) -> None:
+    for role in ("roles/secretmanager.secretAccessor", "roles/secretmanager.admin", "roles/owner"):
+        granted = with_project_grant(_no_secret_grant(inv), role, f"serviceAccount:{SA}")
+        verdict = judge(p1.test_secret_ready, "db-password-mobius-rag", spec, granted)
+        assert verdict.status == "pass", (role, verdict.message())
+
+
+def test_project_grant_of_an_unrelated_role_does_not_count(spec: Checklist, inv: Inventory) -> None:
+    inv = with_project_grant(_no_secret_grant(inv), "roles/secretmanager.viewer", f"serviceAccount:{SA}")
+    assert judge(p1.test_secret_ready, "db-password-mobius-rag", spec, inv).status == "fail"
+
+
+def test_neither_grant_fails_saying_both_policies_were_read(spec: Checklist, inv: Inventory) -> None:
+    inv = with_project_grant(_no_secret_grant(inv), "roles/secretmanager.secretAccessor", OTHER)
+    verdict = judge(p1.test_secret_ready, "db-password-mobius-rag", spec, inv)
+    assert verdict.status == "fail"
+    assert "access for mobius-dbt-ui" in verdict.reason
+    assert "on neither the secret's IAM policy nor the project's (both read)" in (verdict.actual or "")
+    assert f"gcloud secrets add-iam-policy-binding db-password-mobius-rag --member=serviceAccount:{SA}" in (
+        verdict.fix or ""
+    )
+
+
+def test_project_policy_unreadable_without_secret_grant_is_an_error(spec: Checklist, inv: Inventory) -> None:
+    inv = with_section(_no_secret_grant(inv), "project_iam", "unavailable", PROJECT_UNREADABLE)
+    verdict = judge(p1.test_secret_ready, "db-password-mobius-rag", spec, inv)
+    assert verdict.status == "error"
+    assert "cannot confirm access for mobius-dbt-ui" in verdict.reason
+    assert f"project IAM policy unavailable: {PROJECT_UNREADABLE}" in verdict.reason
+    assert verdict.fix is None
+
+
+def test_project_policy_unreadable_does_not_matter_with_a_secret_grant(spec: Checklist, inv: Inventory) -> None:
+    for status in ("unavailable", "not_collected", "disabled"):
+        unread = with_section(inv, "project_iam", status, "not read")
+        assert judge(p1.test_secret_ready, "db-password-mobius-rag", spec, unread).status == "pass", status
+
+
+def test_both_policies_unread_names_both_causes(spec: Checklist, inv: Inventory) -> None:
+    inv = with_section(with_secret(inv, "jwt-secret", accessors=None), "project_iam", "not_collected", "snapshot")
+    verdict = judge(p1.test_secret_ready, "jwt-secret", spec, inv)
+    assert verdict.status == "error"
+    assert "accessors not read; project IAM policy not_collected: snapshot" in verdict.reason
+
+
+def test_accessors_unread_but_project_grant_passes(spec: Checklist, inv: Inventory) -> None:
+    inv = with_project_grant(with_secret(inv, "jwt-secret", accessors=None), "roles/owner", f"serviceAccount:{SA}")
+    assert judge(p1.test_secret_ready, "jwt-secret", spec, inv).status == "pass"
+
+
+def test_conditional_project_grant_cannot_be_confirmed(spec: Checklist, inv: Inventory) -> None:
+    inv = with_project_grant(
+        _no_secret_grant(inv), "roles/secretmanager.secretAccessor", f"serviceAccount:{SA}", condition="expires-2027"
+    )
+    verdict = judge(p1.test_secret_ready, "db-password-mobius-rag", spec, inv)
+    assert verdict.status == "error"
+    assert "only a conditional project-level grant" in verdict.reason
+
+
+def test_missing_secret_is_not_shared_with_accounts_the_project_already_grants(spec: Checklist, inv: Inventory) -> None:
+    inv = with_project_grant(without(inv, "secrets", "jwt-secret"), "roles/secretmanager.secretAccessor", SA)
+    verdict = judge(p1.test_secret_ready, "jwt-secret", spec, inv)
+    assert verdict.status == "fail"
+    assert "gcloud secrets create jwt-secret" in (verdict.fix or "")
+    assert "add-iam-policy-binding" not in (verdict.fix or "")
+
+
+def test_referenced_secret_with_project_grant_only(spec: Checklist, inv: Inventory) -> None:
+    inv = with_env(inv, "module-hub", "HUB_TOKEN", secret="hub-token:latest")
+    inv = with_items(
+        inv, "secrets", Secret(name="hub-token", versions=[SecretVersion(name="1", state="ENABLED")], accessors=[])
+    )
+    verdict = judge(p1.test_referenced_secrets_exist, "referenced-by-services", spec, inv)
+    assert verdict.status == "fail"
+    assert "gcloud secrets add-iam-policy-binding hub-token" in (verdict.fix or "")
+    granted = with_project_grant(inv, "roles/secretmanager.secretAccessor", f"serviceAccount:{SA}")
+    assert judge(p1.test_referenced_secrets_exist, "referenced-by-services", spec, granted).status == "pass"
+    unread = with_section(inv, "project_iam", "unavailable", PROJECT_UNREADABLE)
+    verdict = judge(p1.test_referenced_secrets_exist, "referenced-by-services", spec, unread)
+    assert verdict.status == "error"
+    assert "hub-token: access for module-hub" in verdict.reason
 
 
 def test_secret_ref_model_is_what_the_factory_uses() -> None:

@@ -25,6 +25,7 @@ MODULE_DOCS = {
     "redis_v1": "redis.v1",
     "vpcaccess_v1": "vpcaccess.v1",
     "secretmanager_v1": "secretmanager.v1",
+    "resourcemanager_v3": "cloudresourcemanager.v3",
     "serviceusage_v1": "serviceusage.v1",
     "sqladmin_v1": "sqladmin.v1",
     "operations": "redis.v1",
@@ -151,6 +152,16 @@ def _drive_secrets(d: Driver) -> None:
     d.call("GET", f"{base}/s2/versions/1:access", status=501)
 
 
+def _drive_resource_manager(d: Driver) -> None:
+    base = f"/v3/projects/{STAGING}"
+    d.call("POST", f"{base}:getIamPolicy", json={})
+    policy = {"policy": {"bindings": [{"role": "roles/secretmanager.secretAccessor", "members": ["user:a@b.c"]}]}}
+    d.call("POST", f"{base}:setIamPolicy", json=policy)
+    got = d.call("POST", f"{base}:getIamPolicy", json={"options": {"requestedPolicyVersion": 3}})
+    assert got["bindings"] == policy["policy"]["bindings"]
+    d.call("POST", f"/v3/projects/{PROD}:getIamPolicy", json={"options": {"requestedPolicyVersion": "x"}}, status=400)
+
+
 def _drive_service_usage(d: Driver) -> None:
     base = f"/v1/projects/{PROD}/services"
     d.call("GET", base, params={"filter": "state:ENABLED"})
@@ -190,7 +201,15 @@ def test_every_route_matches_the_discovery_schema(emulator: Emulator, tmp_path: 
     (tmp_path / "vectors.yaml").write_text(VECTOR_SCENARIO.format(staging=staging), encoding="utf-8")
     emulator.load(tmp_path / "vectors.yaml", VECTORS, number="555")
     driver = Driver(emulator)
-    drives = (_drive_run, _drive_redis_vpc, _drive_secrets, _drive_service_usage, _drive_sql, _drive_logs_and_vectors)
+    drives = (
+        _drive_run,
+        _drive_redis_vpc,
+        _drive_secrets,
+        _drive_resource_manager,
+        _drive_service_usage,
+        _drive_sql,
+        _drive_logs_and_vectors,
+    )
     for drive in drives:
         drive(driver)
     assert not driver.failures, "\n".join(driver.failures)
