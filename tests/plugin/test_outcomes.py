@@ -137,3 +137,19 @@ def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) ->
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --inventory *inv.json: not a saved mobius-gate inventory*"])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_an_emulator_url_where_nothing_answers_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_gate=CHECKS)
+    result = pytester.runpytest_subprocess("-p", "fixtures.plugin", "--emulator=http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --emulator http://127.0.0.1:9: no mobius-gate emulator answers there*"])
+
+
+def test_two_sources_and_a_missing_snapshot_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_gate=CHECKS)
+    both = pytester.runpytest_subprocess("-p", "fixtures.plugin", "--emulator=prod", "--snapshot=.")
+    assert both.ret == pytest.ExitCode.USAGE_ERROR
+    both.stderr.fnmatch_lines(["ERROR: --emulator and --snapshot were given together: choose one source"])
+    missing = pytester.runpytest_subprocess("-p", "fixtures.plugin", "--snapshot=nope")
+    missing.stderr.fnmatch_lines(["ERROR: --snapshot: no such directory: nope"])
