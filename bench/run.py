@@ -121,7 +121,11 @@ def start_servers() -> tuple[Server, Server, str]:
     probe = servers.probe_docker()
     given_redis, given_pg = servers.given_url("redis", None), servers.given_url("postgres", None)
     redis_server = servers.start_redis(servers.choose_source(given_redis, probe), given_redis)
-    postgres_server = servers.start_postgres(servers.choose_source(given_pg, probe), given_pg)
+    try:
+        postgres_server = servers.start_postgres(servers.choose_source(given_pg, probe), given_pg)
+    except ServerError:
+        redis_server.stop()  # do not leave it (and its temp dir) behind
+        raise
     return redis_server, postgres_server, probe.describe()
 
 
@@ -166,12 +170,14 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
         client.close()
         report["chat_throughput"] = [chat_throughput(stack, n, jobs, db) for n, db in ((1, 11), (4, 13))]
     finally:
-        if stack is not None:
-            stack.stop()
-        servers.drop_database(postgres_server.url, name)
-        redis_server.stop()
-        postgres_server.stop()
-        workdir.cleanup()
+        try:
+            if stack is not None:
+                stack.stop()
+            servers.drop_database(postgres_server.url, name)
+        finally:  # the servers and the temp dir go even if the drop fails
+            redis_server.stop()
+            postgres_server.stop()
+            workdir.cleanup()
     return report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fixtures.fixes import Fix, Where
@@ -32,15 +32,21 @@ def verdict(
     *,
     expected: str | None = None,
     actual: str | None = None,
-    fix: Fix | None = None,
+    fix: Fix | str | None = None,
     section: str | None = None,
     diagnosis: str | None = None,
     details: dict[str, str] | None = None,
 ) -> Verdict:
-    """A verdict whose every text field is redacted; the structured fix rides in ``details['fix']``."""
+    """A verdict whose every text field is redacted; the structured fix rides in ``details['fix']``.
+
+    ``fix`` is a :class:`Fix` (steps rendered as gcloud) or, for fixes no API step
+    expresses (run a migration, sync data), the command text itself.
+    """
     extra = {k: redact(v) or "" for k, v in (details or {}).items()}
     fix_text = None
-    if fix is not None and fix.steps:
+    if isinstance(fix, str):
+        fix_text = fix
+    elif fix is not None and fix.steps:
         fix_text = fix.command()
         extra["fix"] = redact(fix.to_json()) or ""
     elif fix is not None and fix.note:
@@ -56,6 +62,57 @@ def verdict(
         section=section or CATALOGUE[requirement].section,
         diagnosis=redact(diagnosis),
         details=extra,
+    )
+
+
+def passed(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
+    """A redacted pass (see :func:`verdict`)."""
+    return verdict("pass", requirement, resource, reason, **kw)
+
+
+def failed(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
+    """A redacted fail (see :func:`verdict`)."""
+    return verdict("fail", requirement, resource, reason, **kw)
+
+
+def errored(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
+    """A redacted error (see :func:`verdict`); :func:`guarded` adds :func:`inspect_note` when it names no fix."""
+    return verdict("error", requirement, resource, reason, **kw)
+
+
+def not_applicable(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
+    """A redacted not-applicable verdict (see :func:`verdict`)."""
+    return verdict("na", requirement, resource, reason, **kw)
+
+
+#: How to read by hand what a requirement judges: ``{name}`` is the resource's first part.
+_INSPECT: dict[str, str] = {
+    "INF-API": "gcloud services list --enabled",
+    "INF-REDIS": "gcloud redis instances describe {name} --region={region}",
+    "INF-REDIS-URL": "gcloud run services describe {name} --region={region} --format=export",
+    "INF-VPC": "gcloud compute networks vpc-access connectors describe {name} --region={region}",
+    "INF-SECRET": "gcloud secrets versions list {name} && gcloud secrets get-iam-policy {name}",
+    "DB-PRIVATE-IP": "gcloud sql instances describe {name}",
+    "VER-LOGS": "gcloud run services logs read {name} --region={region}",
+}
+_INSPECT_SERVICE = "gcloud run services describe {name} --region={region} --format=export"
+_INSPECT_DATABASE = "psql \"$CHAT_RAG_DATABASE_URL\" -c '\\dt' (through the Cloud SQL Auth Proxy)"
+
+
+def inspect_note(requirement: str, resource: str, project: str | None = None, region: str | None = None) -> str:
+    """The explicit note an error carries: nothing to change yet; how to read the facts by hand, then re-run."""
+    name = resource.split("+", 1)[0].split(":", 1)[0].split("/", 1)[0]
+    if requirement.startswith("DB-") and requirement != "DB-PRIVATE-IP":
+        command = _INSPECT_DATABASE
+    elif requirement == "INF-SECRET" and name == "referenced-by-services":
+        command = "gcloud secrets list"
+    else:
+        command = _INSPECT.get(requirement, _INSPECT_SERVICE).format(name=name, region=region or "REGION")
+    if project and not command.startswith("psql"):
+        command = command.replace(" &&", f" --project={project} &&") + f" --project={project}"
+    return (
+        f"no gcloud change until it can be judged: make the missing facts readable (the cause above; "
+        f"e.g. grant the gate's account roles/viewer), or read them by hand: {command}; then re-run"
     )
 
 
@@ -77,22 +134,39 @@ def blocked(requirement: str, resource: str, inv: Inventory, sections: tuple[str
             continue  # a section another collector owns (database, health, ...)
         if section.status == "unavailable":
             cause = section_cause(section, "could not be read")
-            return verdict("error", requirement, resource, f"cannot judge: {name} unavailable ({cause})")
+            return verdict(
+                "error",
+                requirement,
+                resource,
+                f"cannot judge: {name} unavailable ({cause})",
+                fix=inspect_note(requirement, resource, inv.project, inv.region),
+            )
         if section.status == "not_collected":
             cause = section_cause(section, "this source does not cover it")
             return verdict("na", requirement, resource, f"{name} not collected ({cause})")
     return None
 
 
-def guarded(requirement: str) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
-    """Return error/na before judging when a section the requirement needs is unavailable/not collected."""
+def guarded(
+    requirement: str, label: Callable[[Any], str] | None = None
+) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
+    """Return error/na before judging when a section the requirement needs is unavailable/not collected.
+
+    An error the rule returns without a fix gets :func:`inspect_note`, so every
+    error says what to do next. ``label`` names the resource of a subject that is
+    not a plain name (default :func:`subject_label`).
+    """
     needs = CATALOGUE[requirement].needs
 
     def decorate(rule: Callable[..., Verdict]) -> Callable[..., Verdict]:
         @functools.wraps(rule)
         def judged(subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
-            stop = blocked(requirement, subject_label(subject), inv, needs)
-            return stop if stop is not None else rule(subject, spec, inv)
+            stop = blocked(requirement, (label or subject_label)(subject), inv, needs)
+            result = stop if stop is not None else rule(subject, spec, inv)
+            if result.status == "error" and not result.fix:
+                note = inspect_note(result.requirement, result.resource, inv.project, inv.region)
+                result = replace(result, fix=note)
+            return result
 
         return judged
 

@@ -19,6 +19,7 @@ from fixtures.fixes import (
     repair_connector,
     repair_redis,
     secret_fix,
+    secret_to_plain,
     update_service,
 )
 from fixtures.inventory import Inventory, RedisInstance, Secret, Service
@@ -167,6 +168,13 @@ def test_redis_url_points_at_instance(name: str, spec: Checklist, inv: Inventory
             name,
             f"cannot confirm: REDIS_URL comes from secret {var.secret_ref.secret}, whose value is never read",
             section=section,
+            fix=(
+                f"the gate never reads secret values: confirm by hand that {var.secret_ref.secret} holds "
+                f"redis://{address}/{spec.redis.database}, or (a private-IP URL is no credential) set it plainly: "
+                + secret_to_plain(
+                    "INF-REDIS-URL", svc, where(inv), "REDIS_URL", redis_url(address, spec.redis.database)
+                ).command()
+            ),
         )
     fix = update_service(
         "INF-REDIS-URL", svc, where(inv), update_env_vars={"REDIS_URL": redis_url(address, spec.redis.database)}
@@ -252,7 +260,11 @@ def test_vpc_connector(name: str, spec: Checklist, inv: Inventory) -> Verdict:
         _same_network_as_redis(found, spec, inv, connector.network)
         _named_connectors_exist(found, spec, inv)
     own = [label for label in found.labels if not label.startswith("connector of ")]
-    fix = repair_connector(spec, where(inv), own) if own else Fix("INF-VPC", name, ())
+    if own and not primary:  # only its state is judged; repair_connector knows the checklist's connector only
+        describe = Step("vpcaccess.describe", name, inv.project, inv.region)
+        fix = Fix("INF-VPC", name, (describe,), "wait for READY; recreate if it stays in another state")
+    else:
+        fix = repair_connector(spec, where(inv), own) if own else Fix("INF-VPC", name, ())
     repoint = [
         Step("run.update", label.removeprefix("connector of "), inv.project, inv.region, {"vpc_connector": name})
         for label in found.labels
@@ -477,7 +489,8 @@ def _version_key(version: str) -> tuple[int, str]:
 
 
 def _with_version_note(fix: Fix, found: Findings) -> Fix:
-    pinned = [label for label in found.labels if label.startswith("version ")]
+    """Pinned references to a version that is not ENABLED have no gcloud fix: say what to do instead."""
+    pinned = [label for label in found.labels if label.startswith("version ") or " version " in label]
     if not pinned:
         return fix
     note = "point pinned references at an ENABLED version (e.g. :latest)"
@@ -534,7 +547,7 @@ def test_referenced_secrets_exist(label: str, spec: Checklist, inv: Inventory) -
         found.unknown += [f"{name}: {u}" for u in sub.unknown]
         no_enabled = secret.has_enabled_version is False
         steps += secret_fix(name, where(inv), exists=True, add_version=no_enabled, grant_to=grants).steps
-    fix = Fix("INF-SECRET", label, tuple(steps))
+    fix = _with_version_note(Fix("INF-SECRET", label, tuple(steps)), found)
     return found.judge(
         "INF-SECRET",
         label,

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from checks._common import errored, failed, guarded, not_applicable, passed
 from fixtures.collect.database import migration_recorded
 from fixtures.inventory import Database, Inventory
 from fixtures.requirements import check
 from fixtures.spec import Checklist, DatabaseSpec, Migration, TableSpec
-from fixtures.verdict import Verdict, errored, failed, not_applicable, passed
+from fixtures.verdict import Verdict
+
+#: The source of the §2.1 migrations (the checklist runs them through ``gcloud sql connect``).
+SQLADMIN_API = "sqladmin.googleapis.com"
 
 
 def _connect_hint(spec: Checklist, database: str) -> str:
@@ -35,6 +39,11 @@ def _sync_fix() -> str:
     )
 
 
+def _server(facts: Database) -> str:
+    """``host:port`` of the server the facts come from (the collector never records credentials)."""
+    return facts.server or "the --db-url server"
+
+
 def _facts(inv: Inventory, name: str, requirement: str) -> Database | Verdict:
     facts = inv.database_facts(name)
     if facts is None:
@@ -46,7 +55,7 @@ def _missing_db(requirement: str, resource: str, db: Database, spec: Checklist, 
     return failed(
         requirement,
         resource,
-        f"database {db.name} does not exist on {db.server}, so {what}",
+        f"database {db.name} does not exist on {_server(db)}, so {what}",
         expected=f"database {db.name}",
         actual="absent",
         fix=f"{_create_db_fix(spec, db.name)}, then run the migrations",
@@ -63,8 +72,13 @@ def _databases(spec: Checklist) -> Iterator[tuple[str, DatabaseSpec]]:
 
 
 @check("DB-EXISTS", subjects=_databases)
+@guarded("DB-EXISTS", label=lambda db: db.name)
 def test_database_exists(db: DatabaseSpec, spec: Checklist, inv: Inventory) -> Verdict:
-    """§2.1 "Ensure mobius_chat database exists"."""
+    """§2.1 Chat Database: the database exists on the server of ``--db-url``.
+
+    > gcloud sql connect mobius-platform-db --user=postgres --project=$PROD_PROJECT
+    > # - Ensure mobius_chat database exists
+    """
     facts = _facts(inv, db.name, "DB-EXISTS")
     if isinstance(facts, Verdict):
         return facts
@@ -72,13 +86,15 @@ def test_database_exists(db: DatabaseSpec, spec: Checklist, inv: Inventory) -> V
         return failed(
             "DB-EXISTS",
             db.name,
-            f"database {db.name} does not exist on {facts.server}",
+            f"database {db.name} does not exist on {_server(facts)}",
             expected=f"database {db.name}",
             actual="absent",
             fix=_create_db_fix(spec, db.name),
             section=spec.cloud_sql.section,
         )
-    return passed("DB-EXISTS", db.name, f"database {db.name} exists on {facts.server}", section=spec.cloud_sql.section)
+    return passed(
+        "DB-EXISTS", db.name, f"database {db.name} exists on {_server(facts)}", section=spec.cloud_sql.section
+    )
 
 
 # --- DB-MIGRATION ---------------------------------------------------------------------------------
@@ -103,8 +119,13 @@ def _missing_schema(facts: Database, tables: dict[str, list[str]]) -> list[str]:
 
 
 @check("DB-MIGRATION", subjects=_migrations)
+@guarded("DB-MIGRATION", label=lambda s: f"{s[0].name}/{s[1].id}")
 def test_migration_applied(subject: tuple[DatabaseSpec, Migration], spec: Checklist, inv: Inventory) -> Verdict:
-    """§2.1 "Run migrations: 013_chat_progress_events.sql (for live streaming)"."""
+    """§2.1 Chat Database: the migration's tables and columns exist (else its record in the migrations table).
+
+    > # Run migrations:
+    > # - 013_chat_progress_events.sql (for live streaming)
+    """
     db, migration = subject
     resource = f"{db.name}/{migration.id}"
     facts = _facts(inv, db.name, "DB-MIGRATION")
@@ -112,6 +133,8 @@ def test_migration_applied(subject: tuple[DatabaseSpec, Migration], spec: Checkl
         return facts
     if not facts.exists:
         return _missing_db("DB-MIGRATION", resource, facts, spec, f"{migration.id} is not applied", migration.section)
+    if not migration.tables:
+        return _judge_record(resource, migration, facts, spec, db.name)
     missing = _missing_schema(facts, migration.tables)
     declared = "; ".join(f"{t}({', '.join(c)})" for t, c in migration.tables.items())
     if missing:
@@ -133,6 +156,34 @@ def test_migration_applied(subject: tuple[DatabaseSpec, Migration], spec: Checkl
     )
 
 
+def _judge_record(resource: str, migration: Migration, facts: Database, spec: Checklist, database: str) -> Verdict:
+    """A migration declaring no tables is judged by its record in the migrations table alone."""
+    if facts.applied_migrations is None:
+        return errored(
+            "DB-MIGRATION",
+            resource,
+            f"cannot confirm {migration.id}: the checklist declares none of its tables and no migrations table "
+            "was read",
+            section=migration.section,
+        )
+    if migration_recorded(migration.id, facts.applied_migrations):
+        return passed(
+            "DB-MIGRATION",
+            resource,
+            f"migration {migration.id} recorded in {facts.migrations_table}",
+            section=migration.section,
+        )
+    return failed(
+        "DB-MIGRATION",
+        resource,
+        f"migration {migration.id} is not recorded in {facts.migrations_table}",
+        expected=f"{migration.id} recorded",
+        actual="not recorded",
+        fix=f"{_connect_hint(spec, database)} and run \\i {migration.id}.sql",
+        section=migration.section,
+    )
+
+
 # --- DB-RAG-META ----------------------------------------------------------------------------------
 
 
@@ -143,10 +194,16 @@ def _tables(spec: Checklist) -> Iterator[tuple[str, tuple[DatabaseSpec, str, Tab
 
 
 @check("DB-RAG-META", subjects=_tables)
+@guarded("DB-RAG-META", label=lambda s: f"{s[0].name}/{s[1]}")
 def test_rag_metadata_populated(
     subject: tuple[DatabaseSpec, str, TableSpec], spec: Checklist, inv: Inventory
 ) -> Verdict:
-    """§2.2 "The published_rag_metadata table must be populated for RAG to work"."""
+    """§2.2 RAG Metadata Sync: the table exists with its columns and at least ``min_rows`` rows.
+
+    > # - Ensure published_rag_metadata table exists
+    > The `published_rag_metadata` table must be populated for RAG to work:
+    > python scripts/sync_mart_to_chat.py --dest prod
+    """
     db, name, table = subject
     resource = f"{db.name}/{name}"
     facts = _facts(inv, db.name, "DB-RAG-META")
@@ -178,7 +235,7 @@ def test_rag_metadata_populated(
         )
     rows = found.row_count
     if rows is None:
-        return errored("DB-RAG-META", resource, f"the rows of {name} were not counted")
+        return errored("DB-RAG-META", resource, f"the rows of {name} were not counted", section=table.section)
     shown = f">= {rows}" if found.row_count_cap is not None and rows >= found.row_count_cap else str(rows)
     if rows < table.min_rows:
         return failed(
@@ -202,8 +259,13 @@ def _consistency(spec: Checklist) -> Iterator[tuple[str, Any]]:
 
 
 @check("DB-RAG-CONSISTENT", subjects=_consistency)
+@guarded("DB-RAG-CONSISTENT", label=lambda vs: f"{vs.database}/{vs.metadata_table}")
 def test_vector_ids_have_metadata(vs: Any, spec: Checklist, inv: Inventory) -> Verdict:
-    """§Notes 4 "Vertex AI Vector Search had vectors but published_rag_metadata was empty"."""
+    """Notes from Staging Debugging: ids the vector index returns have a metadata row.
+
+    > 4. **RAG Data Sync** - Vertex AI Vector Search had vectors but Postgres `published_rag_metadata` was empty
+    > RAG found matches but couldn't return content
+    """
     resource = f"{vs.database}/{vs.metadata_table}"
     probe = next((n for n in inv.vector_neighbors.items if n.service == vs.service), None)
     if probe is None:
@@ -225,7 +287,12 @@ def test_vector_ids_have_metadata(vs: Any, spec: Checklist, inv: Inventory) -> V
     else:
         absent = probe.missing_ids
         if absent is None:
-            return errored("DB-RAG-CONSISTENT", resource, f"the metadata rows of the ids from {where} were not read")
+            return errored(
+                "DB-RAG-CONSISTENT",
+                resource,
+                f"the metadata rows of the ids from {where} were not read",
+                section=vs.section,
+            )
         missing, total = len(absent), len(probe.ids)
     fraction = missing / total
     shown = f"{fraction:.0%} ({missing} of {total})"
@@ -259,25 +326,37 @@ def _instance(spec: Checklist) -> Iterator[tuple[str, Any]]:
 
 
 @check("DB-PRIVATE-IP", subjects=_instance)
+@guarded("DB-PRIVATE-IP", label=lambda sql: sql.instance)
 def test_cloudsql_private_ip(sql: Any, spec: Checklist, inv: Inventory) -> Verdict:
-    """Executive Summary "Cloud SQL: Private IP (staging) / Public IP (production) — consider private"."""
+    """Executive Summary (advisory): the Cloud SQL instance has a private IP and no public one.
+
+    > | **Cloud SQL** | Private IP | Public IP | Consider private for security |
+    """
     section = "Executive Summary"
     if sql.private_ip == "ignore":
-        return not_applicable("DB-PRIVATE-IP", sql.instance, "private_ip: ignore in the checklist")
+        return not_applicable("DB-PRIVATE-IP", sql.instance, "private_ip: ignore in the checklist", section=section)
     instance = inv.sql_instance(sql.instance)
     project = sql.connection_name.split(":", 1)[0]
     if instance is None:
         cause = f" ({inv.sql_instances.cause})" if inv.sql_instances.cause else ""
+        listing = f"gcloud sql instances list --project={project}"
+        if inv.sql_instances.status == "disabled":
+            fix = f"gcloud services enable {SQLADMIN_API} --project={project} && {listing}"
+        else:
+            fix = listing
         return failed(
             "DB-PRIVATE-IP",
             sql.instance,
             f"Cloud SQL instance {sql.instance} not found{cause}",
             expected="instance with a private IP",
             actual="absent",
+            fix=f"{fix} (then create the instance or correct cloud_sql in checklist.yaml)",
             section=section,
         )
     if instance.public_ip is None:
-        return errored("DB-PRIVATE-IP", sql.instance, "whether the instance has a public IP is unknown")
+        return errored(
+            "DB-PRIVATE-IP", sql.instance, "whether the instance has a public IP is unknown", section=section
+        )
     if instance.public_ip:
         return failed(
             "DB-PRIVATE-IP",

@@ -23,6 +23,7 @@ from fixtures.fixes import (
     move_to_secret,
     redis_url,
     reference_secret,
+    secret_to_plain,
     traffic_to_latest,
     update_service,
 )
@@ -234,7 +235,8 @@ def test_cpu_always_allocated(name: str, spec: Checklist, inv: Inventory) -> Ver
     return verdict("pass", "SVC-CPU-ALWAYS", name, "CPU always allocated", section=section)
 
 
-@check("SVC-MIN-INSTANCES", subjects=services_where(lambda svc: svc.min_instances is not None))
+#: ``min_instances: 0`` asks for nothing (every service has >= 0): no vacuous test for it.
+@check("SVC-MIN-INSTANCES", subjects=services_where(lambda svc: bool(svc.min_instances)))
 @guarded("SVC-MIN-INSTANCES")
 def test_min_instances(name: str, spec: Checklist, inv: Inventory) -> Verdict:
     """§3 Critical Configuration Lessons: at least the checklist's minimum instances.
@@ -423,6 +425,8 @@ def test_env_value(subject: tuple[str, str], spec: Checklist, inv: Inventory) ->
             f"cannot confirm {env_name}={required}: it comes {describe_env(var)}, whose value is never read",
             section=svc.section,
             details=details,
+            fix=f"the gate never reads secret values; {required!r} is no credential, so set it plainly: "
+            + secret_to_plain("SVC-ENV", svc, where(inv), env_name, value_to_set).command(),
         )
     value = var.value or ""
     if required in (PRESENT, REDIS_URL_TOKEN):

@@ -6,7 +6,7 @@
 deployed images ``gcr.io/P/...`` in containers (needs a Docker engine).
 
 Redis logical databases: the stack uses database 10 of the Redis server and
-failure-mode tests that need a Redis of their own use 11-14; each is flushed
+failure-mode tests that need a Redis of their own use 11-15; each is flushed
 before use (so on a given ``--redis-url`` these databases must be disposable).
 """
 

@@ -50,7 +50,7 @@ def health(base_url: str | None) -> dict[str, Any] | None:
     if not base_url:
         return None
     try:
-        response = httpx.get(f"{base_url}/health", timeout=2.0)
+        response = httpx.get(f"{base_url}/health", timeout=2.0, trust_env=False)
         body = response.json()
     except (httpx.HTTPError, ValueError):
         return None
@@ -96,7 +96,8 @@ class Mobius:
 
     def __init__(self, endpoints: Endpoints, jwt_secret: str, timeout: float = 10.0) -> None:
         self.endpoints = endpoints
-        self.http = httpx.Client(timeout=timeout)
+        # trust_env=False: no HTTP(S)_PROXY/ALL_PROXY from the environment — requests stay where they point.
+        self.http = httpx.Client(timeout=timeout, trust_env=False)
         self.auth = {"Authorization": f"Bearer {token(jwt_secret)}"}
 
     def close(self) -> None:

@@ -3,9 +3,9 @@ the answer appears. Plus the API's authentication and the worker's §4.3 log lin
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 
@@ -15,10 +15,11 @@ from fixtures.stack.settings import log_lines
 
 def test_chat_api_rejects_requests_without_a_valid_jwt(mobius: Mobius) -> None:
     url = f"{mobius.endpoints.chat_api}/chat"
-    assert httpx.post(url, json={"question": "hi"}).status_code == 401
+    http = mobius.http  # a client that ignores proxy settings, without the client's own headers
+    assert http.post(url, json={"question": "hi"}).status_code == 401
     forged = {"Authorization": f"Bearer {token('not-the-deployed-secret-' + 'x' * 16)}"}
-    assert httpx.post(url, json={"question": "hi"}, headers=forged).status_code == 401
-    assert httpx.post(url, json={"question": "hi"}, headers=mobius.auth).status_code == 202
+    assert http.post(url, json={"question": "hi"}, headers=forged).status_code == 401
+    assert http.post(url, json={"question": "hi"}, headers=mobius.auth).status_code == 202
 
 
 def test_question_is_answered_with_ordered_progress_events(mobius: Mobius, stack: Any) -> None:
@@ -44,8 +45,13 @@ def test_question_is_answered_with_ordered_progress_events(mobius: Mobius, stack
     ["mobius-chat-worker", "mobius-skills-scraper-worker", "mobius-rag-chunking-worker", "mobius-rag-embedding-worker"],
 )
 def test_worker_logs_the_checklist_start_lines_in_order(stack: Any, service: str) -> None:
-    logged = stack.log_text(service).splitlines()
     expected = list(log_lines(service))
+    # /health answers once the consumer thread runs, which may be just before it logs: a bounded wait.
+    deadline = time.monotonic() + 5.0
+    logged = stack.log_text(service).splitlines()
+    while not set(expected) <= set(logged) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        logged = stack.log_text(service).splitlines()
     positions = [logged.index(line) for line in expected if line in logged]
     assert len(positions) == len(expected), f"{service} log lacks some of {expected}: {logged[:10]}"
     assert positions == sorted(positions)

@@ -24,6 +24,8 @@ from fixtures.stack.migrate import apply_migrations
 from fixtures.stack.queues import CHAT_QUEUE
 
 BOUND_S = 2.0
+#: Pause after each step of the worker that gets killed (it never finishes the pause).
+KILLED_STEP_DELAY_S = 5.0
 
 
 def _client(stack: LocalStack, chat_api: App, chat_worker: App | None = None) -> Mobius:
@@ -110,11 +112,20 @@ def _wait_event(client: Mobius, request_id: str, event_type: str, timeout: float
 def _kill_mid_job(
     local_stack: LocalStack, spawn: Callable[..., App], spare_redis: Callable[[int], str], n: int
 ) -> tuple[Mobius, str, str, App]:
-    """Start an API and a slow worker on their own Redis, submit, SIGKILL the worker mid-job."""
+    """Start an API and a slow worker on their own Redis, submit, SIGKILL the worker mid-job.
+
+    The worker pauses ``KILLED_STEP_DELAY_S`` after each step, so it is still mid-job when
+    killed even if this process is descheduled for a while after seeing "started"; the kill
+    cuts the pause short, so the delay costs no time.
+    """
     queue_redis = spare_redis(n)
     api = spawn("mobius-chat-api", REDIS_URL=queue_redis, wait=False)
     worker = spawn(
-        "mobius-chat-worker", REDIS_URL=queue_redis, WORKER_ID="worker-a", CHAT_WORKER_STEP_DELAY="0.4", wait=False
+        "mobius-chat-worker",
+        REDIS_URL=queue_redis,
+        WORKER_ID="worker-a",
+        CHAT_WORKER_STEP_DELAY=str(KILLED_STEP_DELAY_S),
+        wait=False,
     )
     wait_all([api, worker])
     client = _client(local_stack, api, worker)

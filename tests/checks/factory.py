@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fixtures.diagnose import diagnose
 from fixtures.inventory import (
     EnvVar,
     IamBinding,
@@ -251,10 +252,15 @@ def without_env(inv: Inventory, service: str, name: str) -> Inventory:
 NEVER_SHOWN = (LEAKY_PASSWORD, "hunter2-redis-pw", "jwt-plain-value-123", "ya29.tokenvalue")
 
 
-def judge(test_function: Any, subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
-    """Call a check's pure rule and assert that no planted credential reaches any field of the verdict."""
-    verdict = test_function.mobius_rule.rule(subject, spec, inv)
-    text = verdict.message() + json.dumps(verdict.to_dict())
-    for secret in NEVER_SHOWN:
+def assert_nothing_leaks(verdict: Verdict, spec: Checklist, inv: Inventory, secrets: tuple[str, ...] = ()) -> None:
+    """No planted credential in any field of ``verdict`` nor in the diagnosis the plugin would attach to it."""
+    text = verdict.message() + json.dumps(verdict.to_dict()) + (diagnose(verdict, spec, inv) or "")
+    for secret in (*NEVER_SHOWN, *secrets):
         assert secret not in text, f"credential leaked into {verdict.requirement} verdict: {text}"
+
+
+def judge(test_function: Any, subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
+    """Call a check's pure rule and assert that no planted credential reaches the verdict or its diagnosis."""
+    verdict = test_function.mobius_rule.rule(subject, spec, inv)
+    assert_nothing_leaks(verdict, spec, inv)
     return verdict

@@ -126,3 +126,46 @@ def test_seal_keeps_the_shape_and_drops_the_credential() -> None:
     assert seal("CHAT_RAG_DATABASE_URL", dsn.replace("Pr0d", "Stag")) != sealed
     assert seal("REDIS_URL", "redis://10.64.0.3:6379/0") == "redis://10.64.0.3:6379/0"
     assert seal("JWT_SECRET", "s3cr3t").startswith("redacted-")
+
+
+GOOGLE_API_KEY = "AIza" + "SyD-0123456789abcdefghijklmnopqrstu"
+GITHUB_TOKEN = "ghp_" + "0123456789abcdefghijklmnopqrstuvwxyzAB"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('{"password": "hunter2", "user": "x"}', "hunter2"),
+        ("config: {password: hunter2}", "hunter2"),
+        ("X-Api-Key: abc123def456", "abc123def456"),
+        ('"client_secret":"s3cr3t-value"', "s3cr3t-value"),
+        (f"https://{GITHUB_TOKEN}@github.com/org/repo.git", GITHUB_TOKEN),
+        (f"GET /maps?key-ref {GOOGLE_API_KEY} failed", GOOGLE_API_KEY),
+        ("upstream said ya29.a0AfH6SMBx-token-value", "ya29.a0AfH6SMBx-token-value"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "MIIEpAIBAAKCAQEA"),
+    ],
+    ids=["json", "yaml", "header", "json-no-space", "token-user-url", "google-api-key", "oauth-token", "pem"],
+)
+def test_redact_masks_credentials_in_other_shapes(text: str, secret: str) -> None:
+    """Readiness messages, log lines and probe errors quote JSON, headers and URLs: no credential survives."""
+    out = redact(text) or ""
+    assert secret not in out
+    assert MASK in out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://postgres@10.0.0.5/mobius_chat",
+        "secret not usable: cannot confirm versions (not listed)",
+        "from secret jwt-secret:latest",
+        "AIza is not a key",
+    ],
+)
+def test_new_shapes_keep_ordinary_text(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_token_in_a_url_is_a_plain_credential() -> None:
+    assert carries_credential("GIT_URL", f"https://{GITHUB_TOKEN}@github.com/org/repo.git")
+    assert not carries_credential("DB_URL", "postgresql://postgres@10.0.0.5/mobius_chat")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import checks.test_phase1_infrastructure as p1
-from fixtures.inventory import Inventory, Secret, SecretKeyRef, SecretVersion
+from fixtures.inventory import Inventory, Secret, SecretKeyRef, SecretVersion, VpcConnector
 from fixtures.spec import Checklist
 from tests.checks.factory import (
     REDIS_HOST,
@@ -163,6 +163,14 @@ def test_redis_url_unknowns_are_errors(spec: Checklist, inv: Inventory) -> None:
     secret = with_env(inv, "mobius-rag", "REDIS_URL", secret="redis-url:latest")
     verdict = judge(p1.test_redis_url_points_at_instance, "mobius-rag", spec, secret)
     assert verdict.status == "error" and "never read" in verdict.reason
+    assert (verdict.fix or "").startswith(
+        "the gate never reads secret values: confirm by hand that redis-url holds redis://10.121.0.3:6379/0, "
+    )
+    assert verdict.fix.endswith(
+        "gcloud run services update mobius-rag --remove-secrets=REDIS_URL --region=us-central1 --project=mobiusos-new"
+        " && gcloud run services update mobius-rag --update-env-vars=REDIS_URL=redis://10.121.0.3:6379/0"
+        " --region=us-central1 --project=mobiusos-new"
+    )
 
 
 # --------------------------------------------------------------------------- INF-VPC
@@ -372,7 +380,10 @@ def test_project_policy_unreadable_without_secret_grant_is_an_error(spec: Checkl
     assert verdict.status == "error"
     assert "cannot confirm access for mobius-dbt-ui" in verdict.reason
     assert f"project IAM policy unavailable: {PROJECT_UNREADABLE}" in verdict.reason
-    assert verdict.fix is None
+    # An error changes nothing: its fix is a note (how to read the facts), never a step remediation applies.
+    assert "fix" not in verdict.details
+    assert (verdict.fix or "").startswith("no gcloud change until it can be judged")
+    assert "gcloud secrets get-iam-policy db-password-mobius-rag --project=mobiusos-new" in (verdict.fix or "")
 
 
 def test_project_policy_unreadable_does_not_matter_with_a_secret_grant(spec: Checklist, inv: Inventory) -> None:
@@ -428,3 +439,45 @@ def test_referenced_secret_with_project_grant_only(spec: Checklist, inv: Invento
 
 def test_secret_ref_model_is_what_the_factory_uses() -> None:
     assert SecretKeyRef(secret="jwt-secret").version == "latest"
+
+
+def test_pinned_version_fix_names_what_to_do(spec: Checklist, inv: Inventory) -> None:
+    """A reference pinned to a version that is not ENABLED has no gcloud fix: the verdict says so in a note."""
+    inv = with_env(inv, "mobius-chat-worker", "JWT_SECRET", secret="jwt-secret:7")
+    verdict = judge(p1.test_secret_ready, "jwt-secret", spec, inv)
+    assert verdict.fix == "point pinned references at an ENABLED version (e.g. :latest)"
+
+
+def test_referenced_secret_pinned_to_a_missing_version_fails_with_a_note(spec: Checklist, inv: Inventory) -> None:
+    inv = with_env(inv, "module-hub", "HUB_TOKEN", secret="hub-token:2")
+    inv = with_items(
+        inv, "secrets", Secret(name="hub-token", versions=[SecretVersion(name="1", state="ENABLED")], accessors=[SA])
+    )
+    verdict = judge(p1.test_referenced_secrets_exist, "referenced-by-services", spec, inv)
+    assert verdict.status == "fail"
+    assert "hub-token version 2 used by module-hub=absent" in (verdict.actual or "")
+    assert verdict.fix == "point pinned references at an ENABLED version (e.g. :latest)"
+
+
+def _spec_with_second_connector(spec: Checklist) -> Checklist:
+    data = spec.model_dump()
+    for svc in data["services"]:
+        if svc["name"] == "mobius-rag":
+            svc["vpc_connector"] = "rag-connector"
+    return Checklist.model_validate(data)
+
+
+def test_second_connector_not_ready_is_described_not_the_checklists(spec: Checklist, inv: Inventory) -> None:
+    """A connector a service names (not the checklist's) gets a fix about itself, never about the primary."""
+    two = _spec_with_second_connector(spec)
+    assert ("rag-connector", "rag-connector") in p1.test_vpc_connector.mobius_rule.subjects(two)
+    stuck = with_items(inv, "connectors", VpcConnector(name="rag-connector", state="CREATING", network="default"))
+    verdict = judge(p1.test_vpc_connector, "rag-connector", two, stuck)
+    assert verdict.status == "fail"
+    assert (verdict.fix or "").startswith(
+        "gcloud compute networks vpc-access connectors describe rag-connector --region=us-central1"
+    )
+    assert "mobius-redis-connector" not in (verdict.fix or "")
+    missing = judge(p1.test_vpc_connector, "rag-connector", two, inv)
+    assert missing.status == "fail"
+    assert missing.fix == "create connector rag-connector or point mobius-rag at mobius-redis-connector"

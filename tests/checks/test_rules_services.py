@@ -284,6 +284,13 @@ def test_exact_value_via_secret_cannot_be_confirmed(spec: Checklist, inv: Invent
     inv = with_env(inv, "mobius-chat-api", "QUEUE_TYPE", secret="queue-type:latest")
     verdict = judge(p3.test_env_value, ("mobius-chat-api", "QUEUE_TYPE"), spec, inv)
     assert verdict.status == "error" and "never read" in verdict.reason
+    assert verdict.fix == (
+        "the gate never reads secret values; 'redis' is no credential, so set it plainly: "
+        "gcloud run services update mobius-chat-api --remove-secrets=QUEUE_TYPE "
+        "--region=us-central1 --project=mobiusos-new && "
+        "gcloud run services update mobius-chat-api --update-env-vars=QUEUE_TYPE=redis "
+        "--region=us-central1 --project=mobiusos-new"
+    )
 
 
 def test_redis_url_token_only_requires_a_real_value(spec: Checklist, inv: Inventory) -> None:
@@ -494,3 +501,15 @@ def test_snapshot_without_runtime_state_is_not_applicable(spec: Checklist, inv: 
     live = with_service(inv, "module-hub", **blank)
     assert judge(p3.test_service_ready, "module-hub", spec, live).status == "error"
     assert judge(p3.test_ingress, "module-hub", spec, live).status == "error"
+
+
+def test_min_instances_zero_is_no_requirement(spec: Checklist) -> None:
+    """A check that cannot fail is not generated: ``min_instances: 0`` holds for every service."""
+    data = spec.model_dump()
+    for svc in data["services"]:
+        if svc["name"] == "mobius-os":
+            svc["min_instances"] = 0
+    zero = Checklist.model_validate(data)
+    names = [n for n, _ in p3.test_min_instances.mobius_rule.subjects(zero)]
+    assert "mobius-os" not in names
+    assert "mobius-chat-worker" in names

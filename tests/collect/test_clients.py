@@ -7,7 +7,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials as OAuthCredentials
 
-from fixtures.collect.clients import SQLADMIN_ENDPOINT, Clients, _BearerAuth, run_v1_endpoint
+from fixtures.collect.clients import SQLADMIN_ENDPOINT, BearerAuth, Clients, run_v1_endpoint
 from fixtures.collect.target import Target
 
 GAPIC = ("run_services", "run_revisions", "redis", "vpcaccess", "secretmanager", "service_usage")
@@ -59,7 +59,7 @@ def test_live_json_apis_are_regional_run_v1_and_sqladmin() -> None:
 
 
 def test_bearer_auth_adds_the_token() -> None:
-    auth = _BearerAuth(OAuthCredentials(token="ya29.test-token"))
+    auth = BearerAuth(OAuthCredentials(token="ya29.test-token"))
     flow = auth.auth_flow(httpx.Request("GET", "https://sqladmin.googleapis.com/v1/projects/p/instances"))
     request = next(flow)
     assert request.headers["Authorization"] == "Bearer ya29.test-token"

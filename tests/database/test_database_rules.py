@@ -186,3 +186,154 @@ def test_password_secret_name(monkeypatch: pytest.MonkeyPatch) -> None:
     assert password_secret_name("p") == "projects/p/secrets/db-password-mobius-rag/versions/latest"
     monkeypatch.setenv("MOBIUS_GATE_DB_PASSWORD_SECRET", "projects/q/secrets/s")
     assert password_secret_name("p") == "projects/q/secrets/s/versions/latest"
+
+
+# --- the cases each rule still lacked: pass / fail / not applicable / error ----------------------------
+
+#: Planted where collectors quote text (a section's cause); must never reach a verdict or its diagnosis.
+PLANTED = "Db-Sect10n-Pw"
+
+
+def with_sections(inv: Inventory, status: str, cause: str, *names: str) -> Inventory:
+    return inv.model_copy(update={n: Section(status=status, cause=cause) for n in names})
+
+
+def no_leak(verdict: Verdict, spec: Checklist, inv: Inventory) -> Verdict:
+    text = verdict.message() + repr(verdict.to_dict()) + (diagnose(verdict, spec, inv) or "")
+    assert PLANTED not in text, text
+    return verdict
+
+
+def test_migration_applied_passes_and_says_it_is_recorded(spec: Checklist) -> None:
+    verdict = run(phase2.test_migration_applied, spec, inventory())
+    assert verdict.status == "pass"
+    assert "recorded in schema_migrations" in verdict.reason
+
+
+def test_migration_on_a_missing_database_fails_with_create_then_migrate(spec: Checklist) -> None:
+    verdict = run(phase2.test_migration_applied, spec, inventory(database(exists=False)))
+    assert verdict.status == "fail"
+    assert verdict.fix is not None and verdict.fix.startswith("gcloud sql databases create mobius_chat")
+    assert verdict.fix.endswith("then run the migrations")
+
+
+def test_migration_missing_table_fails_naming_it(spec: Checklist) -> None:
+    db = database()
+    db = db.model_copy(update={"tables": [t for t in db.tables if t.name != "chat_progress_events"]})
+    verdict = run(phase2.test_migration_applied, spec, inventory(db))
+    assert verdict.status == "fail"
+    assert verdict.actual == "missing chat_progress_events"
+    assert "\\i 013_chat_progress_events.sql" in (verdict.fix or "")
+
+
+def _without_declared_tables(spec: Checklist) -> Checklist:
+    data = spec.model_dump()
+    data["cloud_sql"]["databases"][0]["migrations"][0]["tables"] = {}
+    return Checklist.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("applied", "status"),
+    [(["013_chat_progress_events"], "pass"), (["001_init"], "fail"), (None, "error")],
+)
+def test_migration_without_declared_tables_is_judged_by_its_record(
+    spec: Checklist, applied: list[str] | None, status: str
+) -> None:
+    """A migration whose tables the checklist does not list cannot pass on an empty comparison."""
+    bare = _without_declared_tables(spec)
+    db = database().model_copy(update={"tables": [], "applied_migrations": applied})
+    verdict = run(phase2.test_migration_applied, bare, inventory(db))
+    assert verdict.status == status, verdict.message()
+    assert verdict.fix or status == "pass"
+
+
+def test_rag_meta_passes_with_rows(spec: Checklist) -> None:
+    verdict = run(phase2.test_rag_metadata_populated, spec, inventory(database(rows=10)))
+    assert verdict.status == "pass"
+    assert verdict.reason == "published_rag_metadata has 10 rows (>= 1)"
+
+
+@pytest.mark.parametrize(
+    ("db", "reason", "fix"),
+    [
+        (database(rows=0), "has 0 row(s), fewer than the required 1", "sync_mart_to_chat.py --dest prod"),
+        (database(tables=False), "table published_rag_metadata does not exist", "run the chat migrations"),
+        (database(exists=False), "database mobius_chat does not exist", "gcloud sql databases create mobius_chat"),
+    ],
+    ids=["empty", "no-table", "no-database"],
+)
+def test_rag_meta_fails_with_the_fix(spec: Checklist, db: Database, reason: str, fix: str) -> None:
+    verdict = run(phase2.test_rag_metadata_populated, spec, inventory(db))
+    assert verdict.status == "fail"
+    assert reason in verdict.reason
+    assert fix in (verdict.fix or "")
+    assert verdict.expected and verdict.actual
+
+
+def test_rag_meta_missing_column_fails(spec: Checklist) -> None:
+    db = database()
+    tables = [
+        t.model_copy(update={"columns": ["id", "content"]}) if t.name == "published_rag_metadata" else t
+        for t in db.tables
+    ]
+    verdict = run(phase2.test_rag_metadata_populated, spec, inventory(db.model_copy(update={"tables": tables})))
+    assert verdict.status == "fail"
+    assert "lacks column(s) document_id, chunk_index, source_uri" in verdict.reason
+
+
+def test_consistency_without_the_database_counts_every_id_missing(spec: Checklist) -> None:
+    verdict = run(phase2.test_vector_ids_have_metadata, spec, inventory(database(exists=False), neighbors(IDS)))
+    assert verdict.status == "fail"
+    assert "100% (10 of 10)" in verdict.reason
+    assert "sync_mart_to_chat.py" in (verdict.fix or "")
+
+
+def test_consistency_with_unreadable_neighbors_is_an_error_not_na(spec: Checklist) -> None:
+    inv = with_sections(inventory(), "unavailable", f"Vertex AI: password={PLANTED}", "vector_neighbors")
+    verdict = no_leak(run(phase2.test_vector_ids_have_metadata, spec, inv), spec, inv)
+    assert verdict.status == "error"
+    assert verdict.fix and verdict.fix.startswith("no gcloud change until it can be judged")
+
+
+def test_private_ip_missing_instance_fails_with_a_fix(spec: Checklist) -> None:
+    inv = inventory().model_copy(update={"sql_instances": Section[SqlInstance]()})
+    verdict = run(phase2.test_cloudsql_private_ip, spec, inv)
+    assert verdict.status == "fail"
+    assert (verdict.fix or "").startswith("gcloud sql instances list --project=mobiusos-new")
+
+
+def test_private_ip_with_sqladmin_off_fails_with_enable_first(spec: Checklist) -> None:
+    inv = with_sections(inventory(), "disabled", "sqladmin.googleapis.com is disabled", "sql_instances")
+    verdict = run(phase2.test_cloudsql_private_ip, spec, inv)
+    assert verdict.status == "fail"
+    assert (verdict.fix or "").startswith("gcloud services enable sqladmin.googleapis.com --project=mobiusos-new && ")
+
+
+def test_private_ip_unreadable_is_an_error_and_ignore_is_na(spec: Checklist) -> None:
+    inv = with_sections(inventory(), "unavailable", f"403 token={PLANTED}", "sql_instances")
+    assert no_leak(run(phase2.test_cloudsql_private_ip, spec, inv), spec, inv).status == "error"
+    data = spec.model_dump()
+    data["cloud_sql"]["private_ip"] = "ignore"
+    ignoring = Checklist.model_validate(data)
+    assert run(phase2.test_cloudsql_private_ip, ignoring, inventory(public_ip=True)).status == "na"
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [("unavailable", "error"), ("not_collected", "na")], ids=["unavailable", "not-collected"]
+)
+def test_unreadable_database_never_passes(spec: Checklist, status: str, expected: str) -> None:
+    inv = with_sections(inventory(), status, f"postgresql://u:{PLANTED}@10.0.0.5/db refused", "database")
+    for test in (phase2.test_database_exists, phase2.test_migration_applied, phase2.test_rag_metadata_populated):
+        verdict = no_leak(run(test, spec, inv), spec, inv)
+        assert verdict.status == expected, verdict.message()
+        if expected == "error":
+            assert verdict.fix and "then re-run" in verdict.fix
+
+
+def test_a_server_label_carrying_a_url_is_still_redacted(spec: Checklist) -> None:
+    """Defence in depth: even if a collector regressed to label the server with its URL, no password is shown."""
+    db = database(exists=False).model_copy(update={"server": f"postgresql://u:{PLANTED}@10.0.0.5:5432"})
+    inv = inventory(db)
+    verdict = no_leak(run(phase2.test_database_exists, spec, inv), spec, inv)
+    assert verdict.status == "fail"
+    assert "Phase 2 migrations not run" in (diagnose(verdict, spec, inv) or "")

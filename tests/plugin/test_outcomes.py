@@ -153,3 +153,21 @@ def test_two_sources_and_a_missing_snapshot_are_usage_errors(pytester: pytest.Py
     both.stderr.fnmatch_lines(["ERROR: --emulator and --snapshot were given together: choose one source"])
     missing = pytester.runpytest_subprocess("-p", "fixtures.plugin", "--snapshot=nope")
     missing.stderr.fnmatch_lines(["ERROR: --snapshot: no such directory: nope"])
+
+
+def test_an_unreadable_section_error_is_redacted_and_says_what_to_do(
+    pytester: pytest.Pytester, loopback_env: dict[str, str]
+) -> None:
+    pytester.makepyfile(test_gate=CHECKS)
+    inv = Inventory(
+        project="mobiusos-new",
+        region="us-central1",
+        source="test",
+        apis=Section[str].unavailable("proxy said: postgresql://postgres:hunter2-secret@10.0.0.9/x refused"),
+    )
+    path = pytester.path / "inventory.json"
+    inv.save(path)
+    result = pytester.runpytest_subprocess("-p", "fixtures.plugin", f"--inventory={path}", "--requirement=INF-API")
+    result.assert_outcomes(errors=1)
+    assert "hunter2-secret" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["[[]INF-API[]] run: cannot judge: proxy said: postgresql://postgres:***@*Fix: *"])

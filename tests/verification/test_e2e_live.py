@@ -200,6 +200,12 @@ def test_live_chat_check_uses_the_service_uri(spec: Checklist, backend: ChatBack
     verdict = bound.rule(flow, spec, inv)
     assert verdict.status == "fail"
     assert "Chat: submit a question" in verdict.reason
+    # No single command fixes a flow: the fix reads the logs of the API and of the worker it pairs with.
+    assert (verdict.fix or "").startswith(
+        "gcloud run services logs read mobius-chat-api --region=us-central1 --project=mobiusos-new && "
+        "gcloud run services logs read mobius-chat-worker --region=us-central1 --project=mobiusos-new"
+    ), verdict.message()
+    assert verdict.expected and verdict.actual
     undeployed = Inventory(project="mobiusos-new", region="us-central1", source="test")
     assert bound.rule(flow, spec, undeployed).status == "na"
 

@@ -234,3 +234,99 @@ def test_health_of_an_undeployed_service_is_not_applicable(spec: Checklist) -> N
     probe = HealthProbe(service="mobius-rag", url="/health", error="service not deployed", attempts=0)
     verdict = rule(phase4.test_health_endpoint, "mobius-rag", spec, health(inv, rag=probe))
     assert verdict.status == "na" and verdict.reason == "not deployed (see SVC-DEPLOYED)"
+
+
+# --- unreadable sections, planted credentials, flows that cannot start ----------------------------------
+
+#: Planted where collectors quote text: probe errors, log lines, readiness messages, section causes.
+PLANTED = "V3rify-Pl4nted-pw"
+DSN = f"postgresql://app:{PLANTED}@10.0.0.5:5432/mobius_chat"
+
+
+def judged(test: object, name: str, spec: Checklist, inv: Inventory) -> Verdict:
+    """The rule's verdict, asserting the planted credential reaches neither it nor its diagnosis."""
+    verdict = rule(test, name, spec, inv)
+    text = verdict.message() + repr(verdict.to_dict()) + (diagnose(verdict, spec, inv) or "")
+    assert PLANTED not in text, text
+    return verdict
+
+
+@pytest.mark.parametrize(
+    ("test", "name", "section"),
+    [
+        (phase4.test_health_endpoint, "mobius-rag", "health"),
+        (phase4.test_worker_start_lines, WORKER, "log_entries"),
+    ],
+    ids=["VER-HEALTH", "VER-LOGS"],
+)
+@pytest.mark.parametrize(("status", "expected"), [("unavailable", "error"), ("not_collected", "na")])
+def test_unreadable_facts_never_pass(
+    spec: Checklist, test: object, name: str, section: str, status: str, expected: str
+) -> None:
+    inv = conformant(spec).model_copy(update={section: Section(status=status, cause=f"403 for {DSN}")})
+    verdict = judged(test, name, spec, inv)
+    assert verdict.status == expected, verdict.message()
+    if expected == "error":
+        assert (verdict.fix or "").startswith("no gcloud change until it can be judged"), verdict.message()
+
+
+def test_logging_off_fails_with_the_enable_command(spec: Checklist) -> None:
+    inv = conformant(spec).model_copy(
+        update={"log_entries": Section(status="disabled", cause="logging.googleapis.com is disabled")}
+    )
+    verdict = judged(phase4.test_worker_start_lines, WORKER, spec, inv)
+    assert verdict.status == "fail"
+    assert verdict.fix == "gcloud services enable logging.googleapis.com --project=mobiusos-new"
+
+
+def test_probe_error_and_url_never_show_a_password(spec: Checklist) -> None:
+    probe = HealthProbe(
+        service="mobius-rag", url=f"https://svc:{PLANTED}@rag.run.app/health", error=f"connect to {DSN} refused"
+    )
+    verdict = judged(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec), rag=probe))
+    assert verdict.status == "fail"
+    assert "connect to postgresql://app:***@10.0.0.5:5432/mobius_chat refused" in verdict.reason
+    assert verdict.fix == "gcloud run services describe mobius-rag --region=us-central1 --project=mobiusos-new"
+
+
+def test_non_200_probe_with_a_password_in_its_url_is_redacted(spec: Checklist) -> None:
+    probe = HealthProbe(service="mobius-rag", url=f"https://svc:{PLANTED}@rag.run.app/health", status_code=500)
+    verdict = judged(phase4.test_health_endpoint, "mobius-rag", spec, health(conformant(spec), rag=probe))
+    assert verdict.status == "fail"
+    assert verdict.fix == "gcloud run services logs read mobius-rag --region=us-central1 --project=mobiusos-new"
+
+
+def test_logged_error_evidence_is_redacted(spec: Checklist) -> None:
+    lines = {WORKER: ["[WORKER] run_worker starting queue_type=redis", f"[WORKER] connect failed: {DSN}"]}
+    verdict = judged(phase4.test_worker_start_lines, WORKER, spec, logs(spec, conformant(spec), lines=lines))
+    assert verdict.status == "fail"
+    assert "postgresql://app:***@" in verdict.reason
+
+
+def test_diagnosis_quoting_a_readiness_message_is_redacted(spec: Checklist) -> None:
+    inv = with_service(conformant(spec), "mobius-rag", ready=False, ready_message=f"cannot reach {DSN}")
+    text = diagnose(failed("VER-HEALTH", "mobius-rag", "503"), spec, inv) or ""
+    assert "not ready: cannot reach postgresql://app:***@10.0.0.5" in text
+    assert PLANTED not in text
+
+
+def test_diagnosis_quoting_a_wrong_queue_type_is_redacted(spec: Checklist) -> None:
+    svc = conformant(spec).service(WORKER)
+    wrong = f"redis://:{PLANTED}@10.0.0.9:6379/0"
+    env = [e if e.name != "QUEUE_TYPE" else EnvVar(name="QUEUE_TYPE", value=wrong) for e in svc.env]  # type: ignore[union-attr]
+    [found] = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
+    assert found.cause.startswith("mobius-chat-worker has QUEUE_TYPE=redis://:***@10.0.0.9:6379/0, not redis")
+    assert PLANTED not in found.text()
+
+
+@pytest.mark.parametrize("test", [phase4.test_live_chat_flow, phase4.test_live_rag_flow, phase4.test_live_scraper_flow])
+def test_flow_of_a_service_without_uri_fails_with_a_fix_and_never_runs(spec: Checklist, test: object) -> None:
+    bound = test.mobius_rule  # type: ignore[attr-defined]
+    [(service, flow)] = list(bound.subjects(spec))
+    verdict = bound.rule(flow, spec, with_service(conformant(spec), service, uri=None))
+    assert verdict.status == "fail"
+    assert verdict.fix == f"gcloud run services describe {service} --region=us-central1 --project=mobiusos-new " + (
+        "(a service without a URL has no ready revision)"
+    )
+    unreadable = conformant(spec).model_copy(update={"services": Section(status="unavailable", cause="403")})
+    assert bound.rule(flow, spec, unreadable).status == "error"
