@@ -161,3 +161,28 @@ def test_missing_binaries_give_install_hint(monkeypatch: pytest.MonkeyPatch, tmp
         servers.LocalRedis().start()
     with pytest.raises(ServerError, match="apt-get install postgresql"):
         servers.LocalPostgres(search=(f"{tmp_path}/none/*/bin",)).start()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("localhost", True),
+        ("127.0.0.1", True),
+        ("127.0.1.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("172.17.0.1", False),  # testcontainers' gateway address when running inside a container
+        ("docker.example.com", False),
+        ("127.0.0.1.example.com", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_testcontainers_ports_are_used_only_on_loopback(host: str | None, loopback: bool) -> None:
+    assert servers.is_loopback_host(host) is loopback
+    if loopback:
+        servers.require_loopback(host, "redis:7")
+    else:
+        with pytest.raises(ServerError, match="not loopback") as info:
+            servers.require_loopback(host, "redis:7")
+        assert "\n" not in str(info.value)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import uuid
+
+import httpx
 import pytest
 
 from e2e.flows import diagnose_waiting
@@ -10,7 +15,8 @@ from fixtures.stack import rag
 from fixtures.stack.deploy_env import Backends, service_env
 from fixtures.stack.models import Context, ExtractiveLLM, HashingEmbedder, ProviderError, load_embedder, load_llm
 from fixtures.stack.queues import SCRAPER_QUEUE
-from fixtures.stack.settings import log_lines
+from fixtures.stack.settings import log_lines, logger
+from fixtures.stack.worker_server import worker_app
 
 
 def _cos(a: list[float], b: list[float]) -> float:
@@ -88,6 +94,8 @@ def test_scraper_fetches_only_allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.delenv("SCRAPER_ALLOWED_HOSTS", raising=False)
     assert allowed("http://127.0.0.1:8000/x")
     assert not allowed("https://example.com/")
+    assert not allowed("http://127.0.0.1@example.com/"), "userinfo does not make a host loopback"
+    assert not allowed("http://127.0.0.1.example.com/")
     monkeypatch.setenv("SCRAPER_ALLOWED_HOSTS", "*")
     assert allowed("https://example.com/")
 
@@ -110,3 +118,30 @@ WORKER = {"worker_thread": "running", "queue_type": "redis", "redis": "redis://1
 )
 def test_waiting_for_worker_diagnosis(api: dict, worker: dict | None, starts_with: str) -> None:
     assert diagnose_waiting(api, worker).startswith(starts_with)
+
+
+def test_worker_app_logs_its_start_lines_in_a_fixed_order(capsys: pytest.CaptureFixture[str]) -> None:
+    """Both lines come from the lifespan, before /health answers, however late the thread gets going."""
+    service = f"test-worker-{uuid.uuid4().hex[:6]}"  # a fresh logger, writing to the captured stdout
+    release = threading.Event()
+
+    def run(stop: threading.Event) -> None:
+        release.wait(5)  # a consumer thread that is slow to start
+        logger(service).info("thread running")
+        stop.wait(5)
+
+    app = worker_app(service, run, dict, started_line="started in background", starting_line="starting")
+
+    async def serve() -> tuple[dict, list[str]]:
+        async with app.router.lifespan_context(app):  # what uvicorn runs before serving
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://worker") as client:
+                health = (await client.get("/health")).json()
+            before = capsys.readouterr().out.splitlines()
+            release.set()
+        return health, before
+
+    health, before = asyncio.run(serve())
+    assert health["worker_thread"] == "running"
+    assert before == ["starting", "started in background"]
+    assert capsys.readouterr().out.splitlines() == ["thread running"]
