@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         serial = gate_wall_time(emu.url)
         parallel = gate_wall_time(emu.url, "-n", "4")
     results["gate_wall_s"] = {"serial": serial, "xdist_4": parallel}
-    print(f"pytest checks --emulator (all phases, 164 checks): serial {serial} s, -n 4 {parallel} s")
+    print(f"pytest checks --emulator=staging (all phases): serial {serial} s, -n 4 {parallel} s")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
