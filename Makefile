@@ -38,7 +38,7 @@ bench: $(STAMP)
 
 ## The emulator on its own (state persists while it runs): make emulator SCENARIO=staging PORT=8089
 emulator: $(STAMP)
-	$(BIN)/python -m fixtures.emulator --scenario $(or $(SCENARIO),prod) --port $(or $(PORT),8089)
+	$(BIN)/python -m mobius_gate.fixtures.emulator --scenario $(or $(SCENARIO),prod) --port $(or $(PORT),8089)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,3 +1,4 @@
-"""Loads the mobius-gate pytest plugin, its Redis/Postgres fixtures, and pytester for the framework's tests."""
+"""The checkout's pytest setup: the mobius-gate plugin loads through its ``pytest11`` entry point
+(``pip install -e .``); this adds the Redis/Postgres server fixtures and pytester for the framework's tests."""
 
-pytest_plugins = ["fixtures.plugin", "fixtures.server_fixtures", "pytester"]
+pytest_plugins = ["mobius_gate.fixtures.server_fixtures", "pytester"]

@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fixtures.collect import collect_inventory
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator import Emulator
+
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.target import CollectOptions, Target
 
 PROJECT, REGION = "mobiusos-new", "us-central1"
 REPO = Path(__file__).resolve().parent.parent

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from mobius_gate.fixtures import servers
+from mobius_gate.fixtures.servers import Server, ServerError
+from mobius_gate.fixtures.stack.launcher import LocalStack, StackError, prepare_database, stop_all, wait_all
+from mobius_gate.fixtures.stack.queues import CHAT_QUEUE
+from mobius_gate.fixtures.stack.site import LocalSite
 
 from e2e.flows import Endpoints, Mobius
-from fixtures import servers
-from fixtures.servers import Server, ServerError
-from fixtures.stack.launcher import LocalStack, StackError, prepare_database, stop_all, wait_all
-from fixtures.stack.queues import CHAT_QUEUE
-from fixtures.stack.site import LocalSite
 
 DOC = (
     "Runbook {n}. The Memorystore instance mobius-redis runs Redis 7.0 on the basic tier.\n\n"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks._common import Findings, deployed, guarded, section_cause, verdict, where
-from fixtures.fixes import (
+from mobius_gate.fixes import (
     Fix,
     Step,
     create_connector,
@@ -22,11 +21,12 @@ from fixtures.fixes import (
     secret_to_plain,
     update_service,
 )
-from fixtures.inventory import Inventory, RedisInstance, Secret, Service
-from fixtures.redact import host_port
-from fixtures.requirements import check
-from fixtures.spec import Checklist
-from fixtures.verdict import Verdict
+from mobius_gate.inventory import Inventory, RedisInstance, Secret, Service
+from mobius_gate.redact import host_port
+from mobius_gate.requirements import check
+from mobius_gate.rules.common import Findings, deployed, guarded, section_cause, verdict, where
+from mobius_gate.spec import Checklist
+from mobius_gate.verdict import Verdict
 
 REDIS_API = "redis.googleapis.com"
 VPCACCESS_API = "vpcaccess.googleapis.com"
@@ -376,7 +376,7 @@ def _judge_access(service: str, account: str, secret: Secret, project: _ProjectG
     """Record whether ``account`` may access ``secret``; True when it needs a secret-level grant.
 
     Access is granted on the secret's own IAM policy or on the project's (a role in
-    :data:`~fixtures.inventory.SECRET_ACCESS_ROLES`). It is a failure only when both
+    :data:`~mobius_gate.inventory.SECRET_ACCESS_ROLES`). It is a failure only when both
     policies were read and neither grants it; an unread policy makes it "cannot confirm".
     """
     on_secret = secret.accessors is not None and _holds(secret.accessors, account)

@@ -2,7 +2,7 @@
 
 Every rule judges the facts the database collector gathered once, read-only,
 from the server named by ``--db-url`` / ``$CHAT_RAG_DATABASE_URL`` (reach Cloud
-SQL through the Cloud SQL Auth Proxy; see ``fixtures/collect/database.py``).
+SQL through the Cloud SQL Auth Proxy; see ``mobius_gate/collect/database.py``).
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from checks._common import errored, failed, guarded, not_applicable, passed
-from fixtures.collect.database import migration_recorded
-from fixtures.inventory import Database, Inventory
-from fixtures.requirements import check
-from fixtures.spec import Checklist, DatabaseSpec, Migration, TableSpec
-from fixtures.verdict import Verdict
+from mobius_gate.collect.database import migration_recorded
+from mobius_gate.inventory import Database, Inventory
+from mobius_gate.requirements import check
+from mobius_gate.rules.common import errored, failed, guarded, not_applicable, passed
+from mobius_gate.spec import Checklist, DatabaseSpec, Migration, TableSpec
+from mobius_gate.verdict import Verdict
 
 #: The source of the §2.1 migrations (the checklist runs them through ``gcloud sql connect``).
 SQLADMIN_API = "sqladmin.googleapis.com"

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from checks._common import LESSONS, Findings, deployed, guarded, section_cause, shown, verdict, where
-from checks._values import credential_kind, describe_env, leftover, redis_address
-from fixtures.fixes import (
+from mobius_gate.fixes import (
     Fix,
     Step,
     deploy_service,
@@ -27,11 +25,13 @@ from fixtures.fixes import (
     traffic_to_latest,
     update_service,
 )
-from fixtures.inventory import EnvVar, Inventory, Service
-from fixtures.redact import host_port
-from fixtures.requirements import check
-from fixtures.spec import PRESENT, REDIS_URL_TOKEN, Checklist, ServiceSpec
-from fixtures.verdict import Verdict
+from mobius_gate.inventory import EnvVar, Inventory, Service
+from mobius_gate.redact import host_port
+from mobius_gate.requirements import check
+from mobius_gate.rules.common import LESSONS, Findings, deployed, guarded, section_cause, shown, verdict, where
+from mobius_gate.rules.values import credential_kind, describe_env, leftover, redis_address
+from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, ServiceSpec
+from mobius_gate.verdict import Verdict
 
 RUN_API = "run.googleapis.com"
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")

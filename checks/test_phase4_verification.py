@@ -2,7 +2,7 @@
 
 VER-HEALTH and VER-LOGS judge what the collectors gathered once (health probes;
 one Cloud Logging query for every worker). A failure names the likely cause
-found by the other checks (``fixtures/diagnose.py``). The live flows of §4.4 are
+found by the other checks (``mobius_gate/diagnose.py``). The live flows of §4.4 are
 opt-in: ``pytest checks -m e2e_live``.
 """
 
@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from checks._common import deployed as deployed_or_na
-from checks._common import errored, failed, guarded, not_applicable, passed
-from fixtures.e2e_live import run_flow
-from fixtures.fixes import Where, deploy_service
-from fixtures.inventory import Inventory
-from fixtures.redact import redact
-from fixtures.requirements import check
-from fixtures.spec import Checklist, E2EFlow, ServiceSpec
-from fixtures.verdict import Verdict
+from mobius_gate.e2e_live import run_flow
+from mobius_gate.fixes import Where, deploy_service
+from mobius_gate.inventory import Inventory
+from mobius_gate.redact import redact
+from mobius_gate.requirements import check
+from mobius_gate.rules.common import deployed as deployed_or_na
+from mobius_gate.rules.common import errored, failed, guarded, not_applicable, passed
+from mobius_gate.spec import Checklist, E2EFlow, ServiceSpec
+from mobius_gate.verdict import Verdict
 
 
 def _deploy_fix(spec: Checklist, svc: ServiceSpec, inv: Inventory) -> str:

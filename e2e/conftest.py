@@ -1,7 +1,7 @@
 """End-to-end flows on real Redis and PostgreSQL.
 
 ``pytest e2e`` (default ``--stack=local``) starts the local reference stack
-(:mod:`fixtures.stack`) on the servers :mod:`fixtures.server_fixtures` provides;
+(:mod:`mobius_gate.fixtures.stack`) on the servers :mod:`mobius_gate.fixtures.server_fixtures` provides;
 ``pytest e2e --stack=images --project=P`` runs the same flows against the
 deployed images ``gcr.io/P/...`` in containers (needs a Docker engine).
 
@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from mobius_gate.fixtures import servers
+from mobius_gate.fixtures.server_fixtures import add_server_options, server_report_header
+from mobius_gate.fixtures.servers import Server
+from mobius_gate.fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, StackError, prepare_database, stop_all
+from mobius_gate.fixtures.stack.site import LocalSite
 
 from e2e.flows import Endpoints, Mobius
-from fixtures import servers
-from fixtures.server_fixtures import add_server_options, server_report_header
-from fixtures.servers import Server
-from fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, StackError, prepare_database, stop_all
-from fixtures.stack.site import LocalSite
 
 #: Logical Redis databases: the stack's, then the failure-mode tests' own (``spare_redis``). All flushed.
 STACK_REDIS_DB = 10
@@ -84,7 +84,7 @@ def stack(
 ) -> Iterator[Any]:
     """The running stack (local processes or image containers), for the whole session."""
     if stack_kind == "images":
-        from fixtures.stack.images import ImagesStack
+        from mobius_gate.fixtures.stack.images import ImagesStack
 
         images = ImagesStack(_project(pytestconfig), tmp_path_factory.mktemp("images"))
         try:

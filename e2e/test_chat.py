@@ -8,9 +8,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from mobius_gate.fixtures.stack.settings import log_lines
 
 from e2e.flows import CHAT_STEPS, Mobius, token
-from fixtures.stack.settings import log_lines
 
 
 def test_chat_api_rejects_requests_without_a_valid_jwt(mobius: Mobius) -> None:

@@ -17,11 +17,11 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from mobius_gate.fixtures.stack.launcher import App, LocalStack, wait_all
+from mobius_gate.fixtures.stack.migrate import apply_migrations
+from mobius_gate.fixtures.stack.queues import CHAT_QUEUE
 
 from e2e.flows import WAITING, Endpoints, FlowStalled, Mobius
-from fixtures.stack.launcher import App, LocalStack, wait_all
-from fixtures.stack.migrate import apply_migrations
-from fixtures.stack.queues import CHAT_QUEUE
 
 BOUND_S = 2.0
 #: Pause after each step of the worker that gets killed (it never finishes the pause).

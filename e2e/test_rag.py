@@ -6,9 +6,9 @@ from typing import Any
 
 import psycopg
 import redis
+from mobius_gate.fixtures.stack.vector_index import DEFAULT_KEY
 
 from e2e.flows import Mobius
-from fixtures.stack.vector_index import DEFAULT_KEY
 
 RUNBOOK = """\
 Mobius Redis runbook.

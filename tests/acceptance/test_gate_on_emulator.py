@@ -10,8 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-
-from fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator import Emulator
 
 pytestmark = pytest.mark.servers
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.spec import DEFAULT_CHECKLIST
+from mobius_gate.spec import DEFAULT_CHECKLIST
 from tests.database.conftest import dbname_of, seed_metadata, seed_migration
 
 pytestmark = pytest.mark.servers

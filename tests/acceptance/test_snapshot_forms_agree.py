@@ -12,8 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-
-from fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator import Emulator
 
 pytestmark = pytest.mark.servers
 

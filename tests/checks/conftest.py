@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.inventory import Inventory
-from fixtures.spec import Checklist
+from mobius_gate.inventory import Inventory
+from mobius_gate.spec import Checklist
 from tests.checks.factory import conformant, resolved_spec
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fixtures.diagnose import diagnose
-from fixtures.inventory import (
+from mobius_gate.diagnose import diagnose
+from mobius_gate.inventory import (
     EnvVar,
     IamBinding,
     Inventory,
@@ -26,8 +26,8 @@ from fixtures.inventory import (
     TrafficTarget,
     VpcConnector,
 )
-from fixtures.spec import PRESENT, REDIS_URL_TOKEN, Checklist, load_checklist
-from fixtures.verdict import Verdict
+from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, load_checklist
+from mobius_gate.verdict import Verdict
 
 PROJECT = "mobiusos-new"
 REGION = "us-central1"

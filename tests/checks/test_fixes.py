@@ -1,10 +1,10 @@
-"""fixtures.fixes: each fix is data (operation + params) that renders the checklist's gcloud command."""
+"""mobius_gate.fixes: each fix is data (operation + params) that renders the checklist's gcloud command."""
 
 from __future__ import annotations
 
 import pytest
 
-from fixtures.fixes import (
+from mobius_gate.fixes import (
     OPERATIONS,
     REQUIREMENT_OPERATIONS,
     Fix,
@@ -22,8 +22,8 @@ from fixtures.fixes import (
     traffic_to_latest,
     update_service,
 )
-from fixtures.requirements import CATALOGUE
-from fixtures.spec import Checklist
+from mobius_gate.requirements import CATALOGUE
+from mobius_gate.spec import Checklist
 from tests.checks.factory import PROJECT, REGION
 
 WHERE = Where(PROJECT, REGION)

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import mobius_gate.checks.test_phase1_infrastructure as p1
+import mobius_gate.checks.test_phase2_database as p2
+import mobius_gate.checks.test_phase3_services as p3
+import mobius_gate.checks.test_phase4_verification as p4
 import pytest
 
-import checks.test_phase1_infrastructure as p1
-import checks.test_phase2_database as p2
-import checks.test_phase3_services as p3
-import checks.test_phase4_verification as p4
-from fixtures.inventory import (
+from mobius_gate.inventory import (
     SECTIONS,
     Database,
     DbTable,
@@ -37,9 +37,9 @@ from fixtures.inventory import (
     VectorNeighbors,
     VpcConnector,
 )
-from fixtures.requirements import CATALOGUE, RULES, BoundRule
-from fixtures.spec import Checklist
-from fixtures.verdict import Verdict
+from mobius_gate.requirements import CATALOGUE, RULES, BoundRule
+from mobius_gate.spec import Checklist
+from mobius_gate.verdict import Verdict
 from tests.checks.factory import (
     LEAKY_DSN,
     assert_nothing_leaks,

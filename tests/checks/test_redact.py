@@ -1,10 +1,10 @@
-"""fixtures.redact: credentials are masked in any string, and nothing else is."""
+"""mobius_gate.redact: credentials are masked in any string, and nothing else is."""
 
 from __future__ import annotations
 
 import pytest
 
-from fixtures.redact import (
+from mobius_gate.redact import (
     MASK,
     carries_credential,
     host_port,
@@ -115,7 +115,7 @@ def test_host_port_never_includes_credentials() -> None:
 
 
 def test_seal_keeps_the_shape_and_drops_the_credential() -> None:
-    from fixtures.redact import carries_credential, seal
+    from mobius_gate.redact import carries_credential, seal
 
     dsn = "postgresql://postgres:Pr0d-Passw0rd!@34.123.45.67:5432/mobius_chat"
     sealed = seal("CHAT_RAG_DATABASE_URL", dsn)

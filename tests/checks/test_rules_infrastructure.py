@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import checks.test_phase1_infrastructure as p1
-from fixtures.inventory import Inventory, Secret, SecretKeyRef, SecretVersion, VpcConnector
-from fixtures.spec import Checklist
+import mobius_gate.checks.test_phase1_infrastructure as p1
+
+from mobius_gate.inventory import Inventory, Secret, SecretKeyRef, SecretVersion, VpcConnector
+from mobius_gate.spec import Checklist
 from tests.checks.factory import (
     REDIS_HOST,
     judge,

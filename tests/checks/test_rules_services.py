@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import mobius_gate.checks.test_phase3_services as p3
 import pytest
 
-import checks.test_phase3_services as p3
-from fixtures.inventory import EnvVar, Inventory, TrafficTarget
-from fixtures.spec import Checklist
+from mobius_gate.inventory import EnvVar, Inventory, TrafficTarget
+from mobius_gate.spec import Checklist
 from tests.checks.factory import (
     LEAKY_DSN,
     LEAKY_PASSWORD,

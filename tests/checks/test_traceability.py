@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import mobius_gate.checks.test_phase1_infrastructure as p1
+import mobius_gate.checks.test_phase2_database as p2
+import mobius_gate.checks.test_phase3_services as p3
+import mobius_gate.checks.test_phase4_verification as p4
 import pytest
 
-import checks.test_phase1_infrastructure as p1
-import checks.test_phase2_database as p2
-import checks.test_phase3_services as p3
-import checks.test_phase4_verification as p4
-from fixtures.fixes import REQUIREMENT_OPERATIONS, Fix
-from fixtures.inventory import Inventory
-from fixtures.requirements import CATALOGUE, RULES, BoundRule
-from fixtures.spec import Checklist
+from mobius_gate.fixes import REQUIREMENT_OPERATIONS, Fix
+from mobius_gate.inventory import Inventory
+from mobius_gate.requirements import CATALOGUE, RULES, BoundRule
+from mobius_gate.spec import Checklist
 from tests.checks.factory import (
     LEAKY_DSN,
     conformant,

@@ -7,8 +7,8 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials as OAuthCredentials
 
-from fixtures.collect.clients import SQLADMIN_ENDPOINT, BearerAuth, Clients, run_v1_endpoint
-from fixtures.collect.target import Target
+from mobius_gate.collect.clients import SQLADMIN_ENDPOINT, BearerAuth, Clients, run_v1_endpoint
+from mobius_gate.collect.target import Target
 
 GAPIC = ("run_services", "run_revisions", "redis", "vpcaccess", "secretmanager", "service_usage")
 EMULATOR = "http://127.0.0.1:9"

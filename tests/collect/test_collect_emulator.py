@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
 
-from fixtures.collect import collect_inventory
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.emulator import Emulator
-from fixtures.inventory import SECTIONS, Inventory
-from fixtures.spec import REDIS_URL_TOKEN, load_checklist
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.inventory import SECTIONS, Inventory
+from mobius_gate.spec import REDIS_URL_TOKEN, load_checklist
 
 pytestmark = pytest.mark.servers
 

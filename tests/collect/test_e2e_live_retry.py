@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fixtures.e2e_live import TRANSPORT_ATTEMPTS, FlowRunner, may_retry
-from fixtures.spec import E2EFlow, E2ELiveSpec, E2EStep
+from mobius_gate.e2e_live import TRANSPORT_ATTEMPTS, FlowRunner, may_retry
+from mobius_gate.spec import E2EFlow, E2ELiveSpec, E2EStep
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from google.api_core import exceptions as gexc
 
-from fixtures.collect import collect_inventory, run
-from fixtures.collect.calls import CallContext, RetriesExhausted
-from fixtures.collect.clients import LOGIN_HINT, REAUTH_HINT, Clients
-from fixtures.collect.errors import section_for_error
-from fixtures.collect.target import CollectOptions, Target
+from mobius_gate.collect import collect_inventory, run
+from mobius_gate.collect.calls import CallContext, RetriesExhausted
+from mobius_gate.collect.clients import LOGIN_HINT, REAUTH_HINT, Clients
+from mobius_gate.collect.errors import section_for_error
+from mobius_gate.collect.target import CollectOptions, Target
 
 ROOT = Path(__file__).resolve().parents[2]
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
@@ -99,8 +99,8 @@ def test_missing_credentials_raise_one_line_in_a_clean_environment(tmp_path: Pat
     }
     script = (
         "import sys\n"
-        "from fixtures.collect import collect_inventory\n"
-        "from fixtures.collect.target import CredentialsMissing, Target\n"
+        "from mobius_gate.collect import collect_inventory\n"
+        "from mobius_gate.collect.target import CredentialsMissing, Target\n"
         "try:\n"
         "    collect_inventory(Target('mobiusos-new', 'us-central1'))\n"
         "except CredentialsMissing as exc:\n"

@@ -18,15 +18,15 @@ from google.api_core import exceptions as gexc
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials as OAuthCredentials
 
-from fixtures.collect.calls import CallContext, is_transient
-from fixtures.collect.clients import BearerAuth, Clients, http_error, quota_project_of
-from fixtures.collect.errors import CLOUD_SDK_PROJECTS, foreign_consumer, section_for_error
-from fixtures.collect.logs import LogReader, log_filter
-from fixtures.collect.normalize import sql_from_wire
-from fixtures.collect.sql import sql_section
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.collect.vector import VectorQueryError, index_dimensions, served_endpoint_name
-from fixtures.inventory import SqlInstance
+from mobius_gate.collect.calls import CallContext, is_transient
+from mobius_gate.collect.clients import BearerAuth, Clients, http_error, quota_project_of
+from mobius_gate.collect.errors import CLOUD_SDK_PROJECTS, foreign_consumer, section_for_error
+from mobius_gate.collect.logs import LogReader, log_filter
+from mobius_gate.collect.normalize import sql_from_wire
+from mobius_gate.collect.sql import sql_section
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.collect.vector import VectorQueryError, index_dimensions, served_endpoint_name
+from mobius_gate.inventory import SqlInstance
 
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 PROJECT = "mobiusos-new"

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from google.cloud import redis_v1, run_v2
 
-from fixtures.collect.normalize import (
+from mobius_gate.collect.normalize import (
     WireError,
     connector_from_wire,
     redis_from_wire,

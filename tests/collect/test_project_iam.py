@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mobius_gate.checks.test_phase1_infrastructure as p1
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
 
-import checks.test_phase1_infrastructure as p1
-from fixtures.collect import collect_inventory
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.emulator import Emulator
-from fixtures.inventory import IamBinding, Inventory
-from fixtures.spec import load_checklist
-from fixtures.verdict import Verdict
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.inventory import IamBinding, Inventory
+from mobius_gate.spec import load_checklist
+from mobius_gate.verdict import Verdict
 
 pytestmark = pytest.mark.servers
 

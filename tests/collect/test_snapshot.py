@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures.collect.normalize import service_from_knative
-from fixtures.collect.snapshot import SnapshotError, load_snapshot
-from fixtures.inventory import SECTIONS
-from fixtures.spec import PRESENT, REDIS_URL_TOKEN, load_checklist
+from mobius_gate.collect.normalize import service_from_knative
+from mobius_gate.collect.snapshot import SnapshotError, load_snapshot
+from mobius_gate.inventory import SECTIONS
+from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, load_checklist
 
 DATA = Path(__file__).parent / "data"
 STAGING = DATA / "snapshot-staging"

@@ -1,4 +1,4 @@
-"""Phase 2 test fixtures: a real PostgreSQL (``pg_database``, from fixtures.server_fixtures) and seeding helpers.
+"""Phase 2 test fixtures: a real PostgreSQL (``pg_database``, from the server fixtures) and seeding helpers.
 
 ``pg_database`` gives a throwaway database per test; the checklist used by these
 tests names *that* database instead of ``mobius_chat`` (databases are
@@ -15,7 +15,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from fixtures.spec import Checklist, load_checklist
+from mobius_gate.spec import Checklist, load_checklist
 
 PROJECT = "mobiusos-new"
 REGION = "us-central1"

@@ -14,18 +14,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from mobius_gate.checks import test_phase2_database as phase2
+from mobius_gate.fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 from psycopg.conninfo import make_conninfo
 
-from checks import test_phase2_database as phase2
-from fixtures.collect import collect_inventory
-from fixtures.collect.database import collect_database, connect
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.diagnose import diagnose
-from fixtures.emulator import Emulator
-from fixtures.emulator.scenario import SCENARIO_DIR
-from fixtures.inventory import Inventory
-from fixtures.spec import Checklist
-from fixtures.verdict import Verdict
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.database import collect_database, connect
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.diagnose import diagnose
+from mobius_gate.inventory import Inventory
+from mobius_gate.spec import Checklist
+from mobius_gate.verdict import Verdict
 from tests.database.conftest import PROJECT, REGION, dbname_of, drop_table, seed_metadata, seed_migration, spec_for
 
 pytestmark = pytest.mark.servers

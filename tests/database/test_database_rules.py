@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from mobius_gate.checks import test_phase2_database as phase2
 
-from checks import test_phase2_database as phase2
-from fixtures.collect.database import migration_recorded, password_secret_name, server_label
-from fixtures.diagnose import diagnose
-from fixtures.inventory import Database, DbTable, Inventory, Section, SqlInstance, VectorNeighbors
-from fixtures.spec import Checklist, load_checklist
-from fixtures.verdict import Verdict
+from mobius_gate.collect.database import migration_recorded, password_secret_name, server_label
+from mobius_gate.diagnose import diagnose
+from mobius_gate.inventory import Database, DbTable, Inventory, Section, SqlInstance, VectorNeighbors
+from mobius_gate.spec import Checklist, load_checklist
+from mobius_gate.verdict import Verdict
 
 ENDPOINT = "projects/mobiusos-new/locations/us-central1/indexEndpoints/4433221100998877665"
 IDS = [f"chunk-{n:04d}" for n in range(1, 11)]

@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 
-from fixtures.collect import collect_inventory
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.collect.vector import endpoint_path, probe_vector
-from fixtures.emulator import Emulator
-from fixtures.emulator.scenario import SCENARIO_DIR
-from fixtures.inventory import Inventory
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.collect.vector import endpoint_path, probe_vector
+from mobius_gate.inventory import Inventory
 
 pytestmark = pytest.mark.servers
 
@@ -94,7 +94,7 @@ patches:
 
 
 def test_aiplatform_disabled(emulator_for: Callable[[str], Emulator]) -> None:
-    from fixtures.spec import load_checklist
+    from mobius_gate.spec import load_checklist
 
     enabled = [a for a in load_checklist().apis.required if a != "aiplatform.googleapis.com"]
     inv = collect(emulator_for(f"apis: {{enabled: {enabled}}}\nresources:" + INDEX.replace("DEPLOYED", "x")))

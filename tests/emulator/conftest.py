@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 from google.auth.credentials import AnonymousCredentials
-
-from fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator import Emulator
 
 PROD = "mobiusos-new"
 STAGING = "mobiusos-staging"

@@ -1,4 +1,4 @@
-"""``python -m fixtures.emulator``: help, a clean one-line error, and a real run stopped by Ctrl-C."""
+"""``python -m mobius_gate.fixtures.emulator``: help, a clean one-line error, and a real run stopped by Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from fixtures.emulator.__main__ import main
+from mobius_gate.fixtures.emulator.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +35,7 @@ def test_bad_scenario_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_runs_until_interrupted(loopback_env: dict[str, str]) -> None:
     args = ["--scenario", "prod", "--port", "0", "--also", "staging:mobiusos-staging"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.emulator", *args],
+        [sys.executable, "-m", "mobius_gate.fixtures.emulator", *args],
         cwd=ROOT,
         env=loopback_env,
         stdout=subprocess.PIPE,

@@ -10,8 +10,8 @@ from google.cloud import redis_v1, run_v2, secretmanager_v1, service_usage_v1, v
 from google.iam.v1 import iam_policy_pb2, policy_pb2
 from google.longrunning import operations_pb2
 from google.protobuf import field_mask_pb2
+from mobius_gate.fixtures.emulator import Emulator
 
-from fixtures.emulator import Emulator
 from tests.emulator.conftest import PROD, REGION, STAGING, make_client
 
 pytestmark = pytest.mark.servers

@@ -9,8 +9,8 @@ import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import run_v2
 from google.iam.v1 import iam_policy_pb2
+from mobius_gate.fixtures.emulator import Emulator
 
-from fixtures.emulator import Emulator
 from tests.emulator.conftest import PROD, REGION, STAGING, make_client
 
 pytestmark = pytest.mark.servers

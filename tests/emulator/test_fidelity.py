@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator.app import api_routes
 
-from fixtures.emulator import Emulator
-from fixtures.emulator.app import api_routes
 from tests.emulator.conftest import PROD, REGION, STAGING
 from tests.emulator.discovery import SchemaValidator, response_schema
 

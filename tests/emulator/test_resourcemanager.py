@@ -8,8 +8,8 @@ import pytest
 from google.api_core import exceptions as gexc
 from google.cloud import resourcemanager_v3
 from google.iam.v1 import policy_pb2
+from mobius_gate.fixtures.emulator import Emulator, ScenarioError
 
-from fixtures.emulator import Emulator, ScenarioError
 from tests.emulator.conftest import PROD, STAGING, make_client
 
 pytestmark = pytest.mark.servers

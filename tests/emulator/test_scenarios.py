@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mobius_gate.fixtures.emulator import Emulator, ScenarioError, load_scenario
+from mobius_gate.fixtures.emulator.scenario import set_path, unset_path
 
-from fixtures.emulator import Emulator, ScenarioError, load_scenario
-from fixtures.emulator.scenario import set_path, unset_path
-from fixtures.spec import PRESENT, REDIS_URL_TOKEN, load_checklist
+from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, load_checklist
 from tests.emulator.conftest import PROD, REGION, STAGING
 
 
@@ -243,7 +243,7 @@ def test_set_and_unset_paths() -> None:
 
 
 def test_a_user_scenario_extends_a_bundled_one_by_name(tmp_path) -> None:
-    from fixtures.emulator.scenario import load_scenario
+    from mobius_gate.fixtures.emulator.scenario import load_scenario
 
     path = tmp_path / "mine.yaml"
     path.write_text("extends: staging\napis:\n  forbidden: [secretmanager.googleapis.com]\n")

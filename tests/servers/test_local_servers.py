@@ -10,9 +10,8 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-
-from fixtures import servers
-from fixtures.servers import Server, ServerError
+from mobius_gate.fixtures import servers
+from mobius_gate.fixtures.servers import Server, ServerError
 
 pytestmark = pytest.mark.servers
 

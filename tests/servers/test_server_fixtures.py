@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
-from fixtures import servers
-from fixtures.servers import Server
+from mobius_gate.fixtures import servers
+from mobius_gate.fixtures.servers import Server
 
 pytestmark = pytest.mark.servers
 
 CONFTEST = """
-from fixtures.server_fixtures import *  # noqa: F403
-from fixtures.server_fixtures import add_server_options, server_report_header
+from mobius_gate.fixtures.server_fixtures import *  # noqa: F403
+from mobius_gate.fixtures.server_fixtures import add_server_options, server_report_header
 
 def pytest_addoption(parser):
     add_server_options(parser)

@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from fixtures import servers
-from fixtures.servers import DockerProbe, ServerError
+from mobius_gate.fixtures import servers
+from mobius_gate.fixtures.servers import DockerProbe, ServerError
 
 NO_DOCKER = DockerProbe("unix:///nowhere.sock", False, "/nowhere.sock does not exist")
 DOCKER = DockerProbe("unix:///var/run/docker.sock", True)

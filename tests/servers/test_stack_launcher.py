@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from fixtures.servers import free_port
-from fixtures.stack.launcher import APPS, App, PortTaken, StackError, wait_all
+from mobius_gate.fixtures.servers import free_port
+from mobius_gate.fixtures.stack.launcher import APPS, App, PortTaken, StackError, wait_all
 
 pytestmark = pytest.mark.servers
 
@@ -38,7 +37,9 @@ def test_service_whose_port_was_taken_starts_again_on_another(redis_db: str, tmp
 
 def test_other_start_failures_are_not_retried(redis_db: str, tmp_path: Path) -> None:
     free = free_port()
-    app = _rag_app(redis_db, tmp_path / "broken.log", free, module="fixtures.stack.no_such_module:app").start()
+    app = _rag_app(
+        redis_db, tmp_path / "broken.log", free, module="mobius_gate.fixtures.stack.no_such_module:app"
+    ).start()
     try:
         with pytest.raises(StackError) as info:
             wait_all([app], timeout=30)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from mobius_gate.fixtures.stack.migrate import MigrationError, apply_migrations, discover
 
-from fixtures.spec import load_checklist
-from fixtures.stack.migrate import MigrationError, apply_migrations, discover
+from mobius_gate.spec import load_checklist
 
 pytestmark = pytest.mark.servers
 

@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import redis
-
-from fixtures.stack.reliable_queue import Consumer, ReliableQueue
+from mobius_gate.fixtures.stack.reliable_queue import Consumer, ReliableQueue
 
 pytestmark = pytest.mark.servers
 

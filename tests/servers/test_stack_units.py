@@ -8,15 +8,22 @@ import uuid
 
 import httpx
 import pytest
+from mobius_gate.fixtures.stack import rag
+from mobius_gate.fixtures.stack.deploy_env import Backends, service_env
+from mobius_gate.fixtures.stack.models import (
+    Context,
+    ExtractiveLLM,
+    HashingEmbedder,
+    ProviderError,
+    load_embedder,
+    load_llm,
+)
+from mobius_gate.fixtures.stack.queues import SCRAPER_QUEUE
+from mobius_gate.fixtures.stack.settings import log_lines, logger
+from mobius_gate.fixtures.stack.worker_server import worker_app
 
 from e2e.flows import diagnose_waiting
-from fixtures.spec import load_checklist
-from fixtures.stack import rag
-from fixtures.stack.deploy_env import Backends, service_env
-from fixtures.stack.models import Context, ExtractiveLLM, HashingEmbedder, ProviderError, load_embedder, load_llm
-from fixtures.stack.queues import SCRAPER_QUEUE
-from fixtures.stack.settings import log_lines, logger
-from fixtures.stack.worker_server import worker_app
+from mobius_gate.spec import load_checklist
 
 
 def _cos(a: list[float], b: list[float]) -> float:
@@ -50,7 +57,7 @@ def test_extractive_llm_answers_from_context_and_cites_it() -> None:
 
 def test_providers_are_pluggable_and_fail_in_one_line() -> None:
     assert isinstance(load_llm("local"), ExtractiveLLM)
-    assert isinstance(load_embedder("fixtures.stack.models:HashingEmbedder"), HashingEmbedder)
+    assert isinstance(load_embedder("mobius_gate.fixtures.stack.models:HashingEmbedder"), HashingEmbedder)
     with pytest.raises(ProviderError, match="'vertex' is not available in the local stack"):
         load_llm("vertex")
     with pytest.raises(ProviderError, match="cannot be loaded"):
@@ -89,7 +96,7 @@ def test_scraper_queue_is_the_one_its_log_line_names() -> None:
 
 
 def test_scraper_fetches_only_allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fixtures.stack.scraper_worker import allowed
+    from mobius_gate.fixtures.stack.scraper_worker import allowed
 
     monkeypatch.delenv("SCRAPER_ALLOWED_HOSTS", raising=False)
     assert allowed("http://127.0.0.1:8000/x")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.spec import DEFAULT_CHECKLIST, ChecklistError, load_checklist
+from mobius_gate.spec import DEFAULT_CHECKLIST, ChecklistError, load_checklist
 
 
 def test_blocks_as_written() -> None:

@@ -20,12 +20,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from mobius_gate.checks import test_phase4_verification as phase4
 
-from checks import test_phase4_verification as phase4
-from fixtures.collect.health import probe
-from fixtures.e2e_live import dig, run_flow
-from fixtures.inventory import Inventory, Section, Service
-from fixtures.spec import Checklist, E2EFlow, E2ELiveSpec, load_checklist
+from mobius_gate.collect.health import probe
+from mobius_gate.e2e_live import dig, run_flow
+from mobius_gate.inventory import Inventory, Section, Service
+from mobius_gate.spec import Checklist, E2EFlow, E2ELiveSpec, load_checklist
 
 pytestmark = pytest.mark.servers
 

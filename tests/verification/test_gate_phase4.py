@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator import Emulator
 
 pytestmark = pytest.mark.servers
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from mobius_gate.fixtures.emulator.errors import GoogleError
+from mobius_gate.fixtures.emulator.logging_filter import compile_filter
 
-from fixtures.collect.logs import log_filter
-from fixtures.emulator.errors import GoogleError
-from fixtures.emulator.logging_filter import compile_filter
+from mobius_gate.collect.logs import log_filter
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -12,17 +12,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from mobius_gate.checks import test_phase4_verification as phase4
+from mobius_gate.fixtures.emulator import Emulator
+from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 
-from checks import test_phase4_verification as phase4
-from fixtures.collect import collect_inventory
-from fixtures.collect.clients import Clients
-from fixtures.collect.target import CollectOptions, Target
-from fixtures.diagnose import diagnose
-from fixtures.emulator import Emulator
-from fixtures.emulator.scenario import SCENARIO_DIR
-from fixtures.inventory import Inventory
-from fixtures.spec import Checklist, load_checklist
-from fixtures.verdict import Verdict
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.clients import Clients
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.diagnose import diagnose
+from mobius_gate.inventory import Inventory
+from mobius_gate.spec import Checklist, load_checklist
+from mobius_gate.verdict import Verdict
 
 pytestmark = pytest.mark.servers
 

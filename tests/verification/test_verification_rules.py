@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from mobius_gate.checks import test_phase4_verification as phase4
 
-from checks import test_phase4_verification as phase4
-from fixtures.diagnose import diagnose, diagnoses
-from fixtures.inventory import Database, DbTable, EnvVar, HealthProbe, Inventory, LogEntry, Section
-from fixtures.spec import Checklist
-from fixtures.verdict import Verdict, failed, passed
+from mobius_gate.diagnose import diagnose, diagnoses
+from mobius_gate.inventory import Database, DbTable, EnvVar, HealthProbe, Inventory, LogEntry, Section
+from mobius_gate.spec import Checklist
+from mobius_gate.verdict import Verdict, failed, passed
 from tests.checks.factory import conformant, resolved_spec, with_service
 
 WORKER = "mobius-chat-worker"

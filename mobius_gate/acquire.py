@@ -1,0 +1,120 @@
+"""Get the run's inventory exactly once: from a file, a snapshot, the emulator or live GCP.
+
+The controller process acquires it; pytest-xdist workers load the JSON the
+controller wrote (passed in ``workerinput``), so a run with ``-n 4`` makes one
+collection, not four.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from mobius_gate.collect.target import CollectOptions, CredentialsMissing, Target
+from mobius_gate.inventory import Inventory
+from mobius_gate.options import Settings
+
+WORKERINPUT_KEY = "mobius_inventory_path"
+
+
+class InventorySource:
+    """Lazily produces the inventory for a run and owns an in-process emulator, if any."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._inventory: Inventory | None = None
+        self._emulator: Any = None
+        #: The JSON file handed to xdist workers (controller only); removed by :meth:`close`.
+        self.shared_path: Path | None = None
+
+    def get(self) -> Inventory:
+        if self._inventory is None:
+            self._inventory = self._acquire()
+            if self.settings.save_inventory:
+                self.settings.save_inventory.parent.mkdir(parents=True, exist_ok=True)
+                self._inventory.save(self.settings.save_inventory)
+        return self._inventory
+
+    def share(self) -> Path:
+        """Acquire, then write the inventory to a temporary file for the xdist workers."""
+        if self.shared_path is None:
+            fd, name = tempfile.mkstemp(prefix="mobius-inventory-", suffix=".json")
+            os.close(fd)
+            self.shared_path = Path(name)
+            self.get().save(self.shared_path)
+        return self.shared_path
+
+    def adopt(self, path: Path) -> None:
+        """On an xdist worker: use the controller's inventory instead of collecting again."""
+        if self._inventory is None:
+            self._inventory = load_inventory_file(path)
+
+    def close(self) -> None:
+        if self._emulator is not None:
+            self._emulator.stop()
+            self._emulator = None
+        if self.shared_path is not None:
+            self.shared_path.unlink(missing_ok=True)
+            self.shared_path = None
+
+    def _acquire(self) -> Inventory:
+        s = self.settings
+        if s.inventory_file:
+            return load_inventory_file(s.inventory_file)
+        if s.snapshot_dir:
+            from mobius_gate.collect.snapshot import SnapshotError, load_snapshot
+
+            try:
+                return load_snapshot(s.snapshot_dir, s.project, s.region)
+            except SnapshotError as exc:
+                raise pytest.UsageError(f"--snapshot: {exc}") from None
+        from mobius_gate.collect import collect_inventory
+
+        target = Target(s.project, s.region, self._emulator_endpoint())
+        options = CollectOptions(timeout_s=s.collect_timeout, db_url=s.db_url, logs_since=s.logs_since, spec=s.spec)
+        try:
+            return collect_inventory(target, options)
+        except CredentialsMissing as exc:
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+    def _emulator_endpoint(self) -> str | None:
+        emulator = self.settings.emulator
+        if emulator is None:
+            return None
+        if emulator.startswith(("http://", "https://")):
+            url = emulator.rstrip("/")
+            _require_emulator_at(url)
+            return url
+        from mobius_gate.fixtures.emulator import Emulator, ScenarioError
+
+        try:
+            self._emulator = Emulator(emulator, project=self.settings.project)
+        except ScenarioError as exc:
+            raise pytest.UsageError(f"--emulator: {exc}") from None
+        return self._emulator.start()
+
+
+def _require_emulator_at(url: str) -> None:
+    """One usage line, instead of an error per check, when no emulator answers at ``url``."""
+    import httpx
+
+    try:
+        httpx.get(f"{url}/_emulator/stats", timeout=5.0).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise pytest.UsageError(
+            f"--emulator {url}: no mobius-gate emulator answers there ({type(exc).__name__}); "
+            "start one with `python -m mobius_gate.fixtures.emulator --scenario prod --port 8089`"
+        ) from None
+
+
+def load_inventory_file(path: Path) -> Inventory:
+    try:
+        return Inventory.load(path)
+    except (OSError, ValidationError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise pytest.UsageError(f"--inventory {path}: not a saved mobius-gate inventory: {first}") from None

@@ -1,0 +1,137 @@
+"""Section ``log_entries``: the workers' start lines (checklist §4.3) from Cloud Logging.
+
+One ``entries.list`` query covers every worker: the filter is built from
+checklist.yaml (the workers' names and their expected ``log_lines``) and asks
+only for those lines plus ERROR-or-worse entries (the evidence diagnoses cite),
+within ``--logs-since``. The official google-cloud-logging client is used over
+its JSON/HTTP transport (``_use_grpc=False``), pointed at the emulator by
+``client_options.api_endpoint``.
+
+Entries of every revision come back; VER-LOGS keeps those of each service's
+latest revision (the revision is a field of every :class:`LogEntry`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from google.api_core.client_options import ClientOptions
+from google.cloud import logging as cloud_logging
+from google.cloud.logging_v2.logger import Logger
+from google.cloud.logging_v2.resource import Resource
+
+from mobius_gate.collect.calls import CallContext
+from mobius_gate.collect.checklist_inputs import checklist_of
+from mobius_gate.collect.errors import section_for_error
+from mobius_gate.inventory import LogEntry, Section
+from mobius_gate.redact import redact
+from mobius_gate.spec import Checklist
+
+#: Entries per page and in total: the filter keeps the volume to a few lines per revision.
+PAGE_SIZE = 1000
+MAX_ENTRIES = 5000
+LOGGING_API = "logging.googleapis.com"
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _any_of(values: Sequence[str]) -> str:
+    return "(" + " OR ".join(_quote(v) for v in values) + ")"
+
+
+def log_filter(services: Sequence[str], lines: Sequence[str], since: datetime) -> str:
+    """The Cloud Logging query for all ``services`` at once (one entries.list)."""
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts = [
+        'resource.type="cloud_run_revision"',
+        f"resource.labels.service_name={_any_of(services)}",
+        f'timestamp>="{stamp}"',
+    ]
+    if lines:
+        wanted = _any_of(lines)
+        parts.append(f"(textPayload:{wanted} OR jsonPayload.message:{wanted} OR severity>=ERROR)")
+    return " AND ".join(parts)
+
+
+class LogReader(cloud_logging.Client):
+    """The official client, for reading only: its loggers never probe the metadata server.
+
+    ``Client.logger()`` without a resource makes ``Logger`` call ``detect_resource``,
+    which GETs ``http://metadata.google.internal/...`` (hard-coded, ignoring
+    ``GCE_METADATA_HOST``) for every log name seen while parsing ``entries.list``.
+    A reader never writes through those loggers, so they get a fixed resource.
+    """
+
+    def logger(self, name: str, *, labels: dict[str, str] | None = None, resource: Resource | None = None) -> Logger:
+        return super().logger(name, labels=labels, resource=resource or _READER_RESOURCE)
+
+
+_READER_RESOURCE = Resource(type="global", labels={})
+
+
+def logging_client(ctx: CallContext) -> LogReader:
+    """google-cloud-logging over JSON/HTTP; the emulator URL when the target is the emulator."""
+    options = ClientOptions(api_endpoint=ctx.target.endpoint) if ctx.target.endpoint else None
+    return LogReader(project=ctx.project, credentials=ctx.clients.credentials, _use_grpc=False, client_options=options)
+
+
+def _text(payload: Any) -> str:
+    if isinstance(payload, str):
+        return payload
+    if isinstance(payload, dict):
+        for key in ("message", "msg", "textPayload"):
+            if isinstance(payload.get(key), str):
+                return payload[key]
+    return "" if payload is None else str(payload)
+
+
+def to_log_entry(entry: Any) -> LogEntry:
+    """A google.cloud.logging entry → :class:`LogEntry`."""
+    labels = dict(getattr(entry.resource, "labels", None) or {})
+    return LogEntry(
+        service=labels.get("service_name", ""),
+        revision=labels.get("revision_name"),
+        timestamp=entry.timestamp,
+        severity=entry.severity,
+        # Applications sometimes log DSNs or tokens: nothing unredacted enters the inventory.
+        text=redact(_text(entry.payload)) or "",
+    )
+
+
+def collect_logs(ctx: CallContext, spec: Checklist, *, now: datetime | None = None) -> Section[LogEntry]:
+    """One entries.list for every service with expected log lines."""
+    workers = [s for s in spec.services if s.log_lines]
+    if not workers:
+        return Section[LogEntry](cause="the checklist expects no log lines")
+    since = (now or datetime.now(UTC)) - (ctx.options.logs_since or timedelta(hours=24))
+    lines = list(dict.fromkeys(line for s in workers for line in s.log_lines))
+    query = log_filter([s.name for s in workers], lines, since)
+    try:
+        client = logging_client(ctx)
+
+        def fetch(timeout: float) -> list[Any]:
+            return list(
+                client.list_entries(
+                    resource_names=[f"projects/{ctx.project}"],
+                    filter_=query,
+                    order_by=cloud_logging.DESCENDING,
+                    page_size=PAGE_SIZE,
+                    max_results=MAX_ENTRIES,
+                )
+            )
+
+        entries = ctx.call(fetch)
+    except Exception as exc:  # any failure: the section is unavailable, with its cause
+        return section_for_error(
+            exc, what="listing log entries", api=LOGGING_API, project=ctx.project, quota_project=ctx.quota_project()
+        )
+    return Section[LogEntry](items=[to_log_entry(e) for e in entries])
+
+
+def collect(ctx: CallContext) -> Section[LogEntry]:
+    """Registry entry: the one log query for all workers of the checklist."""
+    return collect_logs(ctx, checklist_of(ctx))

@@ -1,0 +1,92 @@
+"""Section ``services``: Cloud Run services in the region.
+
+Three views are combined:
+
+1. Cloud Run v2 ``services.list`` — the service definitions (one paged list).
+2. v2 ``services.getIamPolicy`` per service — members holding ``roles/run.invoker``.
+3. Cloud Run v1 (Knative) ``GET /apis/serving.knative.dev/v1/namespaces/{project}/services``
+   — the only view that tells CPU allocation: v2 omits ``cpuIdle: false``, so it
+   cannot tell "always allocated" from "default"; v1 carries the
+   ``run.googleapis.com/cpu-throttling`` annotation on the revision template.
+
+A failed IAM read leaves that service's ``invoker_members`` unknown (None); a
+failed v1 view leaves ``cpu_throttling`` as v2 says it (usually unknown). Both
+are noted in the section's ``cause``; only a failed v2 list fails the section.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mobius_gate.collect.calls import CallContext, describe, gapic_page
+from mobius_gate.collect.normalize import (
+    L_LOCATION,
+    role_members,
+    service_from_v2,
+    with_knative_cpu,
+)
+from mobius_gate.inventory import Section, Service
+
+_PARALLEL = 8
+
+
+def collect(ctx: CallContext) -> Section[Service]:
+    client = ctx.clients.run_services
+    request = {"parent": f"projects/{ctx.project}/locations/{ctx.region}"}
+    raw = ctx.pages(gapic_page(client.list_services, request, "services"))
+    names = [svc.name for svc in raw]
+    notes: list[str] = []
+    with ThreadPoolExecutor(max_workers=_PARALLEL, thread_name_prefix="run-iam") as pool:
+        v1_future = pool.submit(_knative_view, ctx)
+        policies = list(pool.map(lambda name: _invokers(ctx, name), names))
+        knative, v1_error = v1_future.result()
+    iam_errors = [policy for policy in policies if isinstance(policy, str)]
+    if iam_errors:
+        notes.append(
+            f"roles/run.invoker unreadable for {len(iam_errors)} service(s) ({iam_errors[0]}): "
+            "their public access is unknown"
+        )
+    if v1_error:
+        notes.append(f"Cloud Run v1 view unavailable ({v1_error}): CPU allocation is unknown")
+    services = []
+    for message, policy in zip(raw, policies, strict=True):
+        service = service_from_v2(message, None if isinstance(policy, str) else policy)
+        if knative is not None:
+            service = with_knative_cpu(service, knative.get(service.name))
+        services.append(service)
+    return Section[Service](items=services, cause="; ".join(notes) or None)
+
+
+def _invokers(ctx: CallContext, name: str) -> list[str] | str:
+    """Members holding roles/run.invoker, or a one-line error."""
+    client = ctx.clients.run_services
+    try:
+        policy = ctx.call(
+            lambda timeout: client.get_iam_policy(request={"resource": name}, retry=None, timeout=timeout)
+        )
+    except Exception as exc:  # a failed read is recorded as unknown, not raised
+        return describe(exc)
+    return role_members(policy)
+
+
+def _knative_view(ctx: CallContext) -> tuple[dict[str, dict[str, Any]] | None, str | None]:
+    """Knative services of the region by name, or (None, error)."""
+    api = ctx.clients.run_v1
+    path = f"/apis/serving.knative.dev/v1/namespaces/{ctx.project}/services"
+
+    def fetch(token: str, timeout: float) -> tuple[list[dict[str, Any]], str | None]:
+        data = api.get(path, params={"continue": token} if token else None, timeout=timeout)
+        return list(data.get("items") or []), (data.get("metadata") or {}).get("continue") or None
+
+    try:
+        items = ctx.pages(fetch)
+    except Exception as exc:  # the v1 view only refines the v2 data
+        return None, describe(exc)
+    by_name: dict[str, dict[str, Any]] = {}
+    for item in items:
+        meta = item.get("metadata") or {}
+        location = (meta.get("labels") or {}).get(L_LOCATION)
+        if meta.get("name") and location in (None, ctx.region):
+            by_name[meta["name"]] = item
+    return by_name, None

@@ -1,0 +1,508 @@
+"""The fix for each deviation, as data: operations with parameters, rendered as gcloud.
+
+A :class:`Fix` is a list of :class:`Step` s. Each step names an *operation*
+(``run.update``, ``services.enable``, ``redis.create``, ...), its target and its
+parameters — the structured form the remediation applies through the API — and
+renders itself as the equivalent ``gcloud`` command with ``--region`` and
+``--project`` filled, which the check messages and ``--remediate=plan`` show.
+
+No secret value ever enters a fix: values that only a human has (a secret's
+payload, a database URL) are placeholders such as ``<secret-value>``; a step
+carrying one reports it in :attr:`Step.needs_input` and is not applied blindly.
+
+:data:`REQUIREMENT_OPERATIONS` lists, per requirement, the operations its fixes
+use; rules build fixes with the builder functions at the end of this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, ServiceSpec
+
+#: A value only a human can supply; a step containing one is never applied automatically.
+_PLACEHOLDER = re.compile(r"<[^<>]+>")
+
+#: Operations that only read (shown to guide the fix; never applied).
+READ_ONLY = frozenset({"run.revisions.describe", "redis.describe", "vpcaccess.describe"})
+
+
+@dataclass(frozen=True)
+class Where:
+    """The project and region a fix runs in."""
+
+    project: str
+    region: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One operation on one resource, renderable as gcloud and applicable through the API."""
+
+    operation: str
+    target: str
+    project: str
+    region: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def gcloud(self) -> str:
+        try:
+            render = _RENDERERS[self.operation]
+        except KeyError:
+            raise ValueError(f"unknown fix operation {self.operation!r}") from None
+        return render(self)
+
+    @property
+    def needs_input(self) -> list[str]:
+        """Placeholders (``<secret-value>``) a human must fill before this step can run."""
+        return sorted(set(_PLACEHOLDER.findall(json.dumps(dict(self.params)))))
+
+    @property
+    def mutating(self) -> bool:
+        return self.operation not in READ_ONLY
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation,
+            "target": self.target,
+            "project": self.project,
+            "region": self.region,
+            "params": dict(self.params),
+        }
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What fixes one deviation: ordered steps, and a note when the fix has a cost (recreate, ...)."""
+
+    requirement: str
+    resource: str
+    steps: tuple[Step, ...]
+    note: str | None = None
+
+    def command(self) -> str:
+        """The gcloud commands, in order, joined with ``&&``; the note follows in parentheses."""
+        text = " && ".join(step.gcloud() for step in self.steps)
+        return f"{text} ({self.note})" if self.note else text
+
+    @property
+    def needs_input(self) -> list[str]:
+        return sorted({p for step in self.steps for p in step.needs_input})
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "requirement": self.requirement,
+                "resource": self.resource,
+                "note": self.note,
+                "steps": [step.to_dict() for step in self.steps],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Fix:
+        data = json.loads(text)
+        steps = tuple(Step(**step) for step in data["steps"])
+        return cls(data["requirement"], data["resource"], steps, data.get("note"))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _q(value: Any) -> str:
+    return shlex.quote(str(value))
+
+
+def _where(step: Step) -> str:
+    region = f" --region={step.region}" if step.region else ""
+    return f"{region} --project={step.project}"
+
+
+def _pairs(mapping: Mapping[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in mapping.items())
+
+
+#: Cloud Run flags in the order the checklist writes them: parameter → flag renderer.
+_RUN_FLAGS: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
+    ("image", lambda v: f"--image={_q(v)}"),
+    ("service_account", lambda v: f"--service-account={_q(v)}"),
+    ("add_cloudsql_instances", lambda v: f"--add-cloudsql-instances={_q(','.join(v))}"),
+    ("set_env_vars", lambda v: f"--set-env-vars={_q(_pairs(v))}"),
+    ("remove_env_vars", lambda v: f"--remove-env-vars={_q(','.join(v))}"),
+    ("update_env_vars", lambda v: f"--update-env-vars={_q(_pairs(v))}"),
+    ("set_secrets", lambda v: f"--set-secrets={_q(_pairs(v))}"),
+    ("update_secrets", lambda v: f"--update-secrets={_q(_pairs(v))}"),
+    ("remove_secrets", lambda v: f"--remove-secrets={_q(','.join(v))}"),
+    ("vpc_connector", lambda v: f"--vpc-connector={_q(v)}"),
+    ("vpc_egress", lambda v: f"--vpc-egress={_q(v)}"),
+    ("min_instances", lambda v: f"--min-instances={int(v)}"),
+    ("max_instances", lambda v: f"--max-instances={int(v)}"),
+    ("cpu_throttling", lambda v: "--cpu-throttling" if v else "--no-cpu-throttling"),
+    ("timeout_seconds", lambda v: f"--timeout={int(v)}"),
+    ("ingress", lambda v: f"--ingress={_q(v)}"),
+    ("command", lambda v: f"--command={_q(','.join(v))}"),
+    ("args", lambda v: f"--args={_q(','.join(v))}"),
+    ("allow_unauthenticated", lambda v: "--allow-unauthenticated" if v else "--no-allow-unauthenticated"),
+)
+
+
+def _run_flags(params: Mapping[str, Any]) -> str:
+    unknown = set(params) - {name for name, _ in _RUN_FLAGS}
+    if unknown:
+        raise ValueError(f"unknown Cloud Run parameter(s): {', '.join(sorted(unknown))}")
+    flags = [render(params[name]) for name, render in _RUN_FLAGS if params.get(name) is not None]
+    return " ".join(f for f in flags if f)
+
+
+def _run_deploy(s: Step) -> str:
+    return f"gcloud run deploy {s.target} {_run_flags(s.params)}{_where(s)}"
+
+
+def _run_update(s: Step) -> str:
+    return f"gcloud run services update {s.target} {_run_flags(s.params)}{_where(s)}"
+
+
+def _run_iam(verb: str) -> Callable[[Step], str]:
+    def render(s: Step) -> str:
+        return (
+            f"gcloud run services {verb}-iam-policy-binding {s.target} --member={_q(s.params['member'])}"
+            f" --role={s.params.get('role', 'roles/run.invoker')}{_where(s)}"
+        )
+
+    return render
+
+
+def _run_traffic(s: Step) -> str:
+    revisions = s.params.get("to_revisions")
+    to = f"--to-revisions={_q(_pairs(revisions))}" if revisions else "--to-latest"
+    return f"gcloud run services update-traffic {s.target} {to}{_where(s)}"
+
+
+def _run_revision_describe(s: Step) -> str:
+    return f"gcloud run revisions describe {s.params['revision']}{_where(s)}"
+
+
+def _services_enable(s: Step) -> str:
+    return f"gcloud services enable {s.target} --project={s.project}"
+
+
+def _redis_create(s: Step) -> str:
+    p = s.params
+    return (
+        f"gcloud redis instances create {s.target}{_where(s)} --tier={p['tier'].lower()}"
+        f" --size={p['memory_size_gb']} --redis-version={p['redis_version'].lower()}"
+        f" --connect-mode={p['connect_mode'].lower().replace('_', '-')}"
+        + (f" --network={p['network']}" if p.get("network") not in (None, "default") else "")
+    )
+
+
+def _redis_update(s: Step) -> str:
+    return f"gcloud redis instances update {s.target} --size={s.params['memory_size_gb']}{_where(s)}"
+
+
+def _redis_upgrade(s: Step) -> str:
+    version = s.params["redis_version"].lower()
+    return f"gcloud redis instances upgrade {s.target} --redis-version={version}{_where(s)}"
+
+
+def _redis_describe(s: Step) -> str:
+    return f"gcloud redis instances describe {s.target}{_where(s)}"
+
+
+def _redis_delete(s: Step) -> str:
+    return f"gcloud redis instances delete {s.target}{_where(s)}"
+
+
+def _connector_create(s: Step) -> str:
+    p = s.params
+    return (
+        f"gcloud compute networks vpc-access connectors create {s.target}{_where(s)}"
+        f" --network={p['network']} --range={p['ip_cidr_range']}"
+        f" --min-instances={p['min_instances']} --max-instances={p['max_instances']}"
+    )
+
+
+def _connector_update(s: Step) -> str:
+    flags = " ".join(
+        f"--{key.replace('_', '-')}={s.params[key]}" for key in ("min_instances", "max_instances") if key in s.params
+    )
+    return f"gcloud compute networks vpc-access connectors update {s.target} {flags}{_where(s)}"
+
+
+def _connector_describe(s: Step) -> str:
+    return f"gcloud compute networks vpc-access connectors describe {s.target}{_where(s)}"
+
+
+def _connector_delete(s: Step) -> str:
+    return f"gcloud compute networks vpc-access connectors delete {s.target}{_where(s)}"
+
+
+def _secret_create(s: Step) -> str:
+    return f"gcloud secrets create {s.target} --replication-policy=automatic --project={s.project}"
+
+
+def _secret_version_add(s: Step) -> str:
+    value = s.params.get("value", "<secret-value>")
+    return f"echo -n {_q(value)} | gcloud secrets versions add {s.target} --data-file=- --project={s.project}"
+
+
+def _secret_version_enable(s: Step) -> str:
+    return f"gcloud secrets versions enable {s.params['version']} --secret={s.target} --project={s.project}"
+
+
+def _secret_iam_add(s: Step) -> str:
+    return (
+        f"gcloud secrets add-iam-policy-binding {s.target} --member={_q(s.params['member'])}"
+        f" --role={s.params.get('role', SECRET_ACCESSOR)} --project={s.project}"
+    )
+
+
+_RENDERERS: dict[str, Callable[[Step], str]] = {
+    "services.enable": _services_enable,
+    "run.deploy": _run_deploy,
+    "run.update": _run_update,
+    "run.iam.add": _run_iam("add"),
+    "run.iam.remove": _run_iam("remove"),
+    "run.traffic": _run_traffic,
+    "run.revisions.describe": _run_revision_describe,
+    "redis.create": _redis_create,
+    "redis.update": _redis_update,
+    "redis.upgrade": _redis_upgrade,
+    "redis.delete": _redis_delete,
+    "redis.describe": _redis_describe,
+    "vpcaccess.create": _connector_create,
+    "vpcaccess.update": _connector_update,
+    "vpcaccess.delete": _connector_delete,
+    "vpcaccess.describe": _connector_describe,
+    "secrets.create": _secret_create,
+    "secrets.versions.add": _secret_version_add,
+    "secrets.versions.enable": _secret_version_enable,
+    "secrets.iam.add": _secret_iam_add,
+}
+
+OPERATIONS = frozenset(_RENDERERS)
+
+#: Per requirement, the operations its fixes are made of (the remediation's catalogue).
+REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "INF-API": ("services.enable",),
+    "INF-REDIS": ("redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
+    "INF-REDIS-URL": ("run.update",),
+    "INF-VPC": ("vpcaccess.create", "vpcaccess.update", "vpcaccess.delete", "vpcaccess.describe"),
+    "INF-SECRET": ("secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
+    "SVC-DEPLOYED": ("run.deploy",),
+    "SVC-READY": ("run.traffic", "run.revisions.describe"),
+    "SVC-IMAGE": ("run.update",),
+    "SVC-ACCOUNT": ("run.update",),
+    "SVC-CPU-ALWAYS": ("run.update",),
+    "SVC-MIN-INSTANCES": ("run.update",),
+    "SVC-MAX-INSTANCES": ("run.update",),
+    "SVC-TIMEOUT": ("run.update",),
+    "SVC-VPC-CONNECTOR": ("run.update",),
+    "SVC-VPC-EGRESS": ("run.update",),
+    "SVC-ENV": ("run.update",),
+    "SVC-REDIS-SHARED": ("run.update",),
+    "SVC-SECRET-REF": ("run.update",),
+    "SVC-CLOUDSQL": ("run.update",),
+    "SVC-INGRESS": ("run.iam.add", "run.iam.remove", "run.update"),
+    "SVC-COMMAND": ("run.update",),
+    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", "run.update"),
+}
+
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+RUN_INVOKER = "roles/run.invoker"
+
+#: REDIS_URL when the instance's address is not known yet (the checklist's own placeholder).
+REDIS_URL_PLACEHOLDER = "redis://<REDIS_IP>:6379/0"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def redis_url(host_port: str | None, database: int = 0) -> str:
+    """``redis://HOST:PORT/DB`` from a known address (not a secret), else the checklist's placeholder."""
+    return f"redis://{host_port}/{database}" if host_port else REDIS_URL_PLACEHOLDER
+
+
+def env_fix_value(name: str, required: str, redis_host_port: str | None, database: int = 0) -> str:
+    """The value a fix sets for a required env var; ``present`` becomes a placeholder to fill."""
+    if required == REDIS_URL_TOKEN:
+        return redis_url(redis_host_port, database)
+    if required == PRESENT:
+        return f"<{name.lower().replace('_', '-')}>"
+    return required
+
+
+def enable_api(api: str, where: Where) -> Fix:
+    return Fix("INF-API", api, (Step("services.enable", api, where.project),))
+
+
+def create_redis(spec: Checklist, where: Where, requirement: str = "INF-REDIS") -> Fix:
+    r = spec.redis
+    params = {
+        "tier": r.tier,
+        "memory_size_gb": r.memory_size_gb,
+        "redis_version": r.redis_version,
+        "connect_mode": r.connect_mode,
+        "network": r.network,
+    }
+    return Fix(requirement, r.name, (Step("redis.create", r.name, where.project, r.region, params),))
+
+
+def repair_redis(spec: Checklist, where: Where, deviations: Iterable[str]) -> Fix:
+    """Resize / upgrade in place; tier, connect mode and network only by recreating."""
+    r = spec.redis
+    wrong = set(deviations)
+    if wrong & {"tier", "connect_mode", "authorized_network"}:
+        steps = (Step("redis.delete", r.name, where.project, r.region), *create_redis(spec, where).steps)
+        note = "tier, connect mode and network cannot change in place: recreate; queued jobs are lost"
+        return Fix("INF-REDIS", r.name, steps, note)
+    steps: list[Step] = []
+    if "memory_size_gb" in wrong:
+        steps.append(Step("redis.update", r.name, where.project, r.region, {"memory_size_gb": r.memory_size_gb}))
+    if "redis_version" in wrong:
+        steps.append(Step("redis.upgrade", r.name, where.project, r.region, {"redis_version": r.redis_version}))
+    if not steps:  # state not READY: nothing to change in place, the describe shows why
+        describe = Step("redis.describe", r.name, where.project, r.region)
+        return Fix("INF-REDIS", r.name, (describe,), "wait for READY; recreate if it stays in another state")
+    return Fix("INF-REDIS", r.name, tuple(steps))
+
+
+def create_connector(spec: Checklist, where: Where) -> Fix:
+    c = spec.vpc_connector
+    params = {
+        "network": c.network,
+        "ip_cidr_range": c.ip_cidr_range,
+        "min_instances": c.min_instances,
+        "max_instances": c.max_instances,
+    }
+    return Fix("INF-VPC", c.name, (Step("vpcaccess.create", c.name, where.project, c.region, params),))
+
+
+def repair_connector(spec: Checklist, where: Where, deviations: Iterable[str]) -> Fix:
+    """Scaling changes in place; network and range only by recreating."""
+    c = spec.vpc_connector
+    wrong = set(deviations)
+    if wrong & {"network", "ip_cidr_range"}:
+        steps = (Step("vpcaccess.delete", c.name, where.project, c.region), *create_connector(spec, where).steps)
+        return Fix("INF-VPC", c.name, steps, "network and range cannot change in place: recreate the connector")
+    scaling = {k: getattr(c, k) for k in ("min_instances", "max_instances") if k in wrong}
+    steps = (Step("vpcaccess.update", c.name, where.project, c.region, scaling),) if scaling else ()
+    if "redis_network" in wrong:
+        note = f"the connector is on the checklist's network; {spec.redis.name} is not: see INF-REDIS"
+        return Fix("INF-VPC", c.name, steps, note)
+    if steps:
+        return Fix("INF-VPC", c.name, steps)
+    describe = Step("vpcaccess.describe", c.name, where.project, c.region)
+    return Fix("INF-VPC", c.name, (describe,), "wait for READY; recreate if it stays in another state")
+
+
+def secret_fix(
+    name: str,
+    where: Where,
+    *,
+    exists: bool,
+    enable_version: str | None = None,
+    add_version: bool = False,
+    grant_to: Iterable[str] = (),
+) -> Fix:
+    """Create / add a version / enable a version / grant accessors on one secret."""
+    steps: list[Step] = []
+    if not exists:
+        steps.append(Step("secrets.create", name, where.project))
+        add_version = True
+    if enable_version is not None:
+        steps.append(Step("secrets.versions.enable", name, where.project, None, {"version": enable_version}))
+    elif add_version:
+        steps.append(Step("secrets.versions.add", name, where.project, None, {"value": "<secret-value>"}))
+    for account in grant_to:
+        member = account if ":" in account else f"serviceAccount:{account}"
+        steps.append(Step("secrets.iam.add", name, where.project, None, {"member": member}))
+    return Fix("INF-SECRET", name, tuple(steps))
+
+
+def update_service(requirement: str, svc: ServiceSpec, where: Where, **params: Any) -> Fix:
+    """``gcloud run services update SVC --flag=value ...`` for one deviation."""
+    _run_flags(params)  # reject unknown parameters early
+    return Fix(requirement, svc.name, (Step("run.update", svc.name, where.project, where.region, params),))
+
+
+def deploy_service(spec: Checklist, svc: ServiceSpec, where: Where, redis_host_port: str | None) -> Fix:
+    """The checklist's ``gcloud run deploy`` for a missing service (placeholders for values to supply)."""
+    env = {k: env_fix_value(k, v, redis_host_port, spec.redis.database) for k, v in svc.env.items()}
+    params: dict[str, Any] = {
+        "image": svc.image,
+        "service_account": svc.service_account,
+        "add_cloudsql_instances": [spec.cloud_sql.connection_name] if svc.cloudsql else None,
+        "set_env_vars": env or None,
+        "set_secrets": dict(svc.secrets) or None,
+        "vpc_connector": svc.vpc_connector,
+        "vpc_egress": svc.vpc_egress,
+        "min_instances": svc.min_instances,
+        "max_instances": svc.max_instances,
+        "cpu_throttling": False if svc.cpu_always_allocated else None,
+        "timeout_seconds": svc.timeout_seconds,
+        "command": svc.command,
+        "args": svc.args,
+        "allow_unauthenticated": svc.public,
+    }
+    params = {k: v for k, v in params.items() if v is not None}
+    return Fix("SVC-DEPLOYED", svc.name, (Step("run.deploy", svc.name, where.project, where.region, params),))
+
+
+def invoker_binding(svc: ServiceSpec, where: Where, member: str, *, add: bool) -> Step:
+    operation = "run.iam.add" if add else "run.iam.remove"
+    return Step(operation, svc.name, where.project, where.region, {"member": member, "role": RUN_INVOKER})
+
+
+def traffic_to_latest(svc: ServiceSpec, where: Where) -> Fix:
+    return Fix("SVC-READY", svc.name, (Step("run.traffic", svc.name, where.project, where.region),))
+
+
+def investigate_revision(svc: ServiceSpec, where: Where, revision: str) -> Fix:
+    """A failed revision has no automatic fix: read its conditions, or roll back (checklist Rollback Plan)."""
+    steps = (
+        Step("run.revisions.describe", svc.name, where.project, where.region, {"revision": revision}),
+        Step("run.traffic", svc.name, where.project, where.region, {"to_revisions": {"<previous-revision>": 100}}),
+    )
+    return Fix("SVC-READY", svc.name, steps, "read the revision's conditions, then redeploy or roll back")
+
+
+def secret_to_plain(requirement: str, svc: ServiceSpec, where: Where, env_name: str, value: str) -> Fix:
+    """Turn a Secret Manager reference into a plain value (for values that are no credential).
+
+    gcloud refuses to change an env var's type in place, so the reference is removed first.
+    """
+    steps = (
+        Step("run.update", svc.name, where.project, where.region, {"remove_secrets": [env_name]}),
+        Step("run.update", svc.name, where.project, where.region, {"update_env_vars": {env_name: value}}),
+    )
+    return Fix(requirement, svc.name, steps)
+
+
+def move_to_secret(requirement: str, svc: ServiceSpec, where: Where, env_name: str, secret: str) -> Fix:
+    """Replace a plain env value by a Secret Manager reference (value entered by a human)."""
+    ref = secret if ":" in secret else f"{secret}:latest"
+    name = ref.split(":", 1)[0]
+    steps = (
+        Step("secrets.create", name, where.project),
+        Step("secrets.versions.add", name, where.project, None, {"value": "<secret-value>"}),
+        Step("run.update", svc.name, where.project, where.region, {"remove_env_vars": [env_name]}),
+        Step("run.update", svc.name, where.project, where.region, {"update_secrets": {env_name: ref}}),
+    )
+    return Fix(requirement, svc.name, steps)
+
+
+def reference_secret(
+    requirement: str, svc: ServiceSpec, where: Where, env_name: str, ref: str, *, remove_plain: bool
+) -> Fix:
+    """Point an env var at an existing secret (removing a plain value of the same name first)."""
+    steps: list[Step] = []
+    if remove_plain:
+        steps.append(Step("run.update", svc.name, where.project, where.region, {"remove_env_vars": [env_name]}))
+    steps.append(Step("run.update", svc.name, where.project, where.region, {"update_secrets": {env_name: ref}}))
+    return Fix(requirement, svc.name, tuple(steps))

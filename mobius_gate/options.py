@@ -1,0 +1,205 @@
+"""Command-line options of mobius-gate and the settings object built from them."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mobius_gate.requirements import CATALOGUE
+from mobius_gate.spec import DEFAULT_CHECKLIST, Checklist, ChecklistError, load_checklist
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup(
+        "mobius-gate", "mobius-gate release gate (pytest's --strict also makes advisory requirements blocking)"
+    )
+    group.addoption(
+        "--project",
+        dest="mobius_project",
+        metavar="PROJECT",
+        default=None,
+        help="GCP project to verify (default: the checklist's production profile, mobiusos-new).",
+    )
+    group.addoption(
+        "--region",
+        dest="mobius_region",
+        metavar="REGION",
+        default=None,
+        help="Region (default: the profile's region for that project, else us-central1).",
+    )
+    group.addoption(
+        "--checklist",
+        dest="mobius_checklist",
+        default=None,
+        metavar="PATH",
+        help=f"Checklist YAML (default: {DEFAULT_CHECKLIST.name} in the repository).",
+    )
+    source = parser.getgroup("mobius-gate source", "where the project's state comes from (pick one; default: live GCP)")
+    source.addoption(
+        "--emulator",
+        dest="mobius_emulator",
+        default=None,
+        metavar="SCENARIO|URL",
+        help="Run against the bundled GCP emulator: a scenario name (prod, staging, ...) started "
+        "in-process, or the URL of a running one (python -m mobius_gate.fixtures.emulator).",
+    )
+    source.addoption(
+        "--inventory",
+        dest="mobius_inventory",
+        default=None,
+        metavar="FILE",
+        help="Judge a saved inventory (from --save-inventory) instead of collecting.",
+    )
+    source.addoption(
+        "--snapshot",
+        dest="mobius_snapshot",
+        default=None,
+        metavar="DIR",
+        help="Pre-deploy gate: judge exported service definitions (Knative YAML / Cloud Run v2 JSON).",
+    )
+    group.addoption(
+        "--save-inventory",
+        dest="mobius_save_inventory",
+        default=None,
+        metavar="FILE",
+        help="Write the collected inventory as JSON.",
+    )
+    group.addoption(
+        "--requirement",
+        dest="mobius_requirements",
+        default=None,
+        metavar="ID[,ID]",
+        help="Only run checks of these requirement IDs (see --list-requirements).",
+    )
+    group.addoption(
+        "--list-requirements",
+        dest="mobius_list_requirements",
+        action="store_true",
+        default=False,
+        help="Print the requirement catalogue with check counts for the loaded checklist, then exit.",
+    )
+    group.addoption(
+        "--db-url",
+        dest="mobius_db_url",
+        default=None,
+        metavar="URL",
+        help="PostgreSQL URL for Phase 2 checks (default: $CHAT_RAG_DATABASE_URL).",
+    )
+    group.addoption(
+        "--logs-since",
+        dest="mobius_logs_since",
+        default="24h",
+        metavar="DURATION",
+        help="Window for VER-LOGS, e.g. 30m, 24h, 7d (default 24h).",
+    )
+    group.addoption(
+        "--collect-timeout",
+        dest="mobius_collect_timeout",
+        default=120.0,
+        type=float,
+        metavar="S",
+        help="Bound on collecting the inventory, seconds (default 120).",
+    )
+
+
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise pytest.UsageError(f"--logs-since: expected a duration like 30m, 24h or 7d, got {text!r}")
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run's configuration, validated once in pytest_configure."""
+
+    checklist_path: Path
+    checklist: Checklist  # as written (unresolved)
+    spec: Checklist  # resolved for the project
+    project: str
+    region: str
+    emulator: str | None
+    inventory_file: Path | None
+    snapshot_dir: Path | None
+    save_inventory: Path | None
+    strict: bool
+    requirements: frozenset[str] | None
+    list_requirements: bool
+    db_url: str | None
+    logs_since: timedelta
+    collect_timeout: float
+
+    @property
+    def source_label(self) -> str:
+        if self.inventory_file:
+            return f"inventory file {self.inventory_file}"
+        if self.snapshot_dir:
+            return f"snapshot {self.snapshot_dir}"
+        if self.emulator:
+            return f"emulator {self.emulator}"
+        return "live GCP (Application Default Credentials)"
+
+
+def build_settings(config: pytest.Config) -> Settings:
+    opt = config.getoption
+    path = Path(opt("mobius_checklist") or DEFAULT_CHECKLIST)
+    try:
+        checklist = load_checklist(path)
+    except ChecklistError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+    sources = [name for name in ("emulator", "inventory", "snapshot") if opt(f"mobius_{name}")]
+    if len(sources) > 1:
+        raise pytest.UsageError(f"--{' and --'.join(sources)} were given together: choose one source")
+
+    production = checklist.profiles.get("production") or next(iter(checklist.profiles.values()))
+    project = opt("mobius_project") or production.project
+    region = opt("mobius_region") or checklist.region_for(project)
+    spec = checklist.resolve(project, region)
+
+    wanted = opt("mobius_requirements")
+    requirements = None
+    if wanted:
+        requirements = frozenset(part.strip().upper() for part in wanted.split(",") if part.strip())
+        unknown = sorted(requirements - CATALOGUE.keys())
+        if unknown:
+            raise pytest.UsageError(f"--requirement: unknown ID {', '.join(unknown)}; known: {', '.join(CATALOGUE)}")
+
+    def existing(option: str, kind: str) -> Path | None:
+        value = opt(option)
+        if value is None:
+            return None
+        p = Path(value)
+        if (kind == "file" and not p.is_file()) or (kind == "dir" and not p.is_dir()):
+            raise pytest.UsageError(
+                f"--{option.removeprefix('mobius_')}: no such {'directory' if kind == 'dir' else kind}: {value}"
+            )
+        return p
+
+    return Settings(
+        checklist_path=path,
+        checklist=checklist,
+        spec=spec,
+        project=project,
+        region=region,
+        emulator=opt("mobius_emulator"),
+        inventory_file=existing("mobius_inventory", "file"),
+        snapshot_dir=existing("mobius_snapshot", "dir"),
+        save_inventory=Path(opt("mobius_save_inventory")) if opt("mobius_save_inventory") else None,
+        # pytest's own --strict (ini `strict = true`) also makes advisory requirements blocking.
+        strict=bool(config.getini("strict")),
+        requirements=requirements,
+        list_requirements=opt("mobius_list_requirements"),
+        db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
+        logs_since=parse_duration(opt("mobius_logs_since")),
+        collect_timeout=opt("mobius_collect_timeout"),
+    )

@@ -1,0 +1,174 @@
+"""The mobius-gate pytest plugin: options, parametrization, verdict → outcome, summary.
+
+Flow: ``pytest_configure`` validates the options and the checklist; checks are
+parametrized from the resolved checklist in ``pytest_generate_tests``; the
+inventory is acquired once (controller) and shared with xdist workers; each
+check's ``mobius_case`` fixture judges its pure rule during setup so that an
+unreadable section or an ``error`` verdict is a pytest *error*, ``na`` a skip,
+and the test body turns ``fail`` into a failure (advisory → xfail unless
+``--strict``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import mobius_gate.checks
+from mobius_gate.acquire import WORKERINPUT_KEY, InventorySource
+from mobius_gate.options import add_options, build_settings
+from mobius_gate.plugin.judging import mobius_case  # noqa: F401  (the fixture every check requests)
+from mobius_gate.plugin.state import SETTINGS, SOURCE, inventory, is_worker
+from mobius_gate.plugin.summary import ConformanceSummary
+from mobius_gate.requirements import CASE_FIXTURE, CATALOGUE, BoundRule
+
+#: The checklist as rules: ``checks/`` in a checkout, ``mobius_gate/checks`` when installed (one mapping).
+CHECKS_DIR = Path(mobius_gate.checks.__file__).resolve().parent
+MARKERS = {
+    "infra": "Phase 1 — infrastructure checks",
+    "database": "Phase 2 — database checks",
+    "services": "Phase 3 — Cloud Run service checks",
+    "verification": "Phase 4 — verification checks",
+    "requirement(id)": "the checklist requirement a check enforces (catalogue ID)",
+    "servers": "starts real servers (emulator, Redis, Postgres); still runs in CI",
+    "e2e_live": "live flows against deployed services; opt-in with -m e2e_live",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)  # mobius_gate.fixtures.server_fixtures, loaded beside it, adds --redis-url/--postgres-url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    settings = build_settings(config)
+    config.stash[SETTINGS] = settings
+    config.stash[SOURCE] = InventorySource(settings)
+    if not is_worker(config):
+        config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    source = config.stash.get(SOURCE, None)
+    if source is not None:
+        source.close()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    s = config.stash[SETTINGS]
+    if _runs_checks(config):
+        return [f"mobius-gate: project {s.project} ({s.region}) · {s.source_label} · checklist {s.checklist_path}"]
+    from mobius_gate.fixtures.server_fixtures import (
+        server_report_header,  # framework tests and e2e: where Redis/Postgres are
+    )
+
+    return server_report_header(config)
+
+
+# --- inventory, once per run -------------------------------------------------------------------------
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return (
+        not is_worker(config)
+        and bool(getattr(config.option, "numprocesses", None))
+        and (getattr(config.option, "dist", "no") != "no")
+    )
+
+
+def _runs_checks(config: pytest.Config) -> bool:
+    """Whether the command line reaches checks/ (so the controller must collect for its workers)."""
+    for arg in config.args or [str(config.invocation_params.dir)]:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == CHECKS_DIR or CHECKS_DIR in path.parents or path in CHECKS_DIR.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if _xdist_controller(config) and _runs_checks(config) and not config.stash[SETTINGS].list_requirements:
+        _announce(config)
+        config.stash[SOURCE].share()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    path = node.config.stash[SOURCE].shared_path
+    if path is not None:
+        node.workerinput[WORKERINPUT_KEY] = str(path)
+
+
+def _announce(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    s = config.stash[SETTINGS]
+    if reporter is not None and not is_worker(config):
+        reporter.write_line(f"mobius-gate: collecting the inventory of {s.project} from {s.source_label} ...")
+
+
+# --- parametrization and selection ------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    bound: BoundRule | None = getattr(metafunc.function, "mobius_rule", None)
+    if bound is None:
+        return
+    spec = metafunc.config.stash[SETTINGS].spec
+    subjects = list(bound.subjects(spec))
+    metafunc.parametrize(
+        CASE_FIXTURE, [subject for _, subject in subjects], ids=[ident for ident, _ in subjects], indirect=True
+    )
+
+
+def _requirement_of(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("requirement")
+    return mark.args[0] if mark and mark.args else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = config.stash[SETTINGS]
+    if settings.requirements is not None:
+        keep = [i for i in items if _requirement_of(i) in settings.requirements]
+        dropped = [i for i in items if _requirement_of(i) not in settings.requirements]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    if "e2e_live" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="live flows are opt-in: run with -m e2e_live")
+        for item in items:
+            if item.get_closest_marker("e2e_live"):
+                item.add_marker(skip)
+
+    if settings.list_requirements:
+        _print_catalogue(config, items)
+        items[:] = []
+        return
+
+    if not is_worker(config) and not _xdist_controller(config) and any(_requirement_of(i) for i in items):
+        _announce(config)
+        inventory(config)
+
+
+def _print_catalogue(config: pytest.Config, items: list[pytest.Item]) -> None:
+    counts = Counter(_requirement_of(i) for i in items)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    write = reporter.write_line if reporter else print
+    write("")
+    write(f"{'ID':<20} {'phase':<13} {'severity':<9} {'§':<18} {'checks':>6}  title")
+    for req in CATALOGUE.values():
+        write(
+            f"{req.id:<20} {req.phase:<13} {req.severity:<9} {req.section:<18} {counts.get(req.id, 0):>6}  {req.title}"
+        )
+    write(f"{len(CATALOGUE)} requirements, {sum(counts.values())} checks for {config.stash[SETTINGS].project}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.stash[SETTINGS].list_requirements and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.OK

@@ -1,0 +1,62 @@
+"""Judging env values without revealing them: template leftovers, credentials, Redis addresses."""
+
+from __future__ import annotations
+
+import re
+
+from mobius_gate.inventory import EnvVar
+from mobius_gate.redact import carries_credential, host_port, is_secret_name, redact, url_has_password
+
+#: Template leftovers the checklist's own commands contain, and their kin.
+_LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<[^<>]*>"), "a <placeholder>"),
+    (re.compile(r"\.\.\."), "'...'"),
+    (re.compile(r"\$\{?[A-Z][A-Z0-9_]*\}?"), "an unexpanded shell variable"),
+    (re.compile(r"^\s*(changeme|change_me|replace_me|todo|tbd|fixme|xxx+)\s*$", re.IGNORECASE), "a placeholder"),
+)
+
+
+def leftover(value: str) -> str | None:
+    """Why ``value`` is a template leftover (``<prod-endpoint-id>``, ``...``, ``$PROD_PROJECT``), else None.
+
+    Judged on the redacted value so a password that happens to contain ``$X``
+    does not count, and nothing of the password is quoted back.
+    """
+    shown = redact(value) or ""
+    for pattern, why in _LEFTOVERS:
+        if pattern.search(shown):
+            return why
+    return None
+
+
+def describe_env(var: EnvVar) -> str:
+    """A safe one-liner for an env var's source: masked value or ``secret NAME:VERSION``."""
+    if var.secret_ref is not None:
+        return f"from secret {var.secret_ref.secret}:{var.secret_ref.version}"
+    if var.value is None or var.value == "":
+        return "empty"
+    if is_secret_name(var.name):
+        return "a plain value (masked)"
+    return repr(redact(var.value))
+
+
+def credential_kind(var: EnvVar) -> str | None:
+    """Why a plain env var carries a credential (never the credential itself), else None."""
+    if var.secret_ref is not None or not var.value:
+        return None
+    if not carries_credential(var.name, var.value):
+        return None
+    if url_has_password(var.value):
+        return "URL with user:password@"
+    if is_secret_name(var.name):
+        return "secret-looking name with a plain value"
+    return "embedded password/token"
+
+
+def redis_address(var: EnvVar | None, default_port: int) -> str:
+    """``host:port`` of a REDIS_URL for messages; never the URL itself."""
+    if var is None:
+        return "unset"
+    if var.secret_ref is not None:
+        return f"secret {var.secret_ref.secret}:{var.secret_ref.version}"
+    return host_port(var.value, default_port=default_port) or "(not a host:port URL)"
