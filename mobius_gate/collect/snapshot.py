@@ -25,7 +25,13 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mobius_gate.collect.normalize import WireError, is_knative_service, service_from_knative, service_from_v2
+from mobius_gate.collect.normalize import (
+    WireError,
+    is_knative_service,
+    sealed_service,
+    service_from_knative,
+    service_from_v2,
+)
 from mobius_gate.inventory import SECTIONS, Inventory, Section, Service
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -67,7 +73,7 @@ def _services_in(path: Path, project: str) -> Iterator[tuple[str, Service]]:
         for form, service_doc in _service_docs(where, doc):
             try:
                 if form == "inventory":
-                    yield where, Service.model_validate(service_doc)
+                    yield where, sealed_service(Service.model_validate(service_doc))
                 elif is_knative_service(service_doc):
                     yield where, service_from_knative(service_doc, project)
                 else:
