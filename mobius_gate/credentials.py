@@ -111,7 +111,7 @@ def looks_random(token: str) -> bool:
     Names, paths, revision ids, image digests and numeric ids are lower case,
     hex or digits only, so they never match.
     """
-    if len(token) < 20:
+    if len(token) < 20 or not _TOKEN_RUN.fullmatch(token):
         return False
     if sum(c.isupper() for c in token) < 2 or sum(c.islower() for c in token) < 2:
         return False
