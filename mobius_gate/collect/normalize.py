@@ -356,19 +356,6 @@ def _env_from_knative(var: Mapping[str, Any], aliases: Mapping[str, str]) -> Env
     return EnvVar(name=var["name"], value=seal(var["name"], var.get("value", "")))
 
 
-def sealed_service(service: Service) -> Service:
-    """``service`` (e.g. from a saved inventory) with every free text sealed as the normalizers seal it."""
-    env = [v if v.secret_ref else v.model_copy(update={"value": seal(v.name, v.value)}) for v in service.env]
-    return service.model_copy(
-        update={
-            "env": env,
-            "command": seal_args(service.command),
-            "args": seal_args(service.args),
-            "ready_message": seal_text(service.ready_message),
-        }
-    )
-
-
 def with_knative_cpu(service: Service, knative: Mapping[str, Any] | None) -> Service:
     """``service`` with ``cpu_throttling`` from its v1 view (the only view that says it)."""
     if knative is None:

@@ -28,11 +28,11 @@ from pydantic import ValidationError
 from mobius_gate.collect.normalize import (
     WireError,
     is_knative_service,
-    sealed_service,
     service_from_knative,
     service_from_v2,
 )
 from mobius_gate.inventory import SECTIONS, Inventory, Section, Service
+from mobius_gate.redact import seal, seal_args, seal_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -80,6 +80,19 @@ def _services_in(path: Path, project: str) -> Iterator[tuple[str, Service]]:
                     yield where, service_from_v2(service_doc)
             except (WireError, ValidationError, KeyError, TypeError, AttributeError) as exc:
                 raise SnapshotError(f"{where}: not a usable Cloud Run service: {_one_line(exc)}") from None
+
+
+def sealed_service(service: Service) -> Service:
+    """``service`` (e.g. from a saved inventory) with every free text sealed as the normalizers seal it."""
+    env = [v if v.secret_ref else v.model_copy(update={"value": seal(v.name, v.value)}) for v in service.env]
+    return service.model_copy(
+        update={
+            "env": env,
+            "command": seal_args(service.command),
+            "args": seal_args(service.args),
+            "ready_message": seal_text(service.ready_message),
+        }
+    )
 
 
 def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
