@@ -21,6 +21,7 @@ from mobius_gate.collect.errors import section_for_error
 from mobius_gate.collect.registry import REGISTRY, Collector
 from mobius_gate.collect.target import CollectOptions, CredentialsMissing, Target
 from mobius_gate.inventory import SECTIONS, Inventory, Section
+from mobius_gate.redact import redact
 
 __all__ = ["REGISTRY", "CollectOptions", "Collector", "CredentialsMissing", "Target", "collect_inventory"]
 
@@ -60,6 +61,8 @@ def collect_inventory(
         pool.shutdown(wait=False, cancel_futures=True)
         if clients is not None:
             clients.close()
+    for name, section in results.items():  # error texts may echo URLs or tokens: none enters the inventory
+        results[name] = section.model_copy(update={"cause": redact(section.cause)})
     for name in SECTIONS:
         if name not in results:
             cause = "not requested" if name not in wanted else f"no collector for section {name!r}"

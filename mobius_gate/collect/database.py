@@ -10,7 +10,10 @@ no statement can write; a statement timeout bounds each query.
 Password: taken from the URL, else ``$PGPASSWORD`` (libpq reads it), else from
 the Secret Manager secret named by ``$MOBIUS_GATE_DB_PASSWORD_SECRET``
 (``db-password-mobius-rag`` or ``projects/P/secrets/S/versions/V``). It is never
-printed: messages name the server as ``host:port`` only.
+printed: messages name the server as ``host:port`` only, and every error text is
+scrubbed of the password (and of its pieces) before it leaves this module. A URL
+whose password is not percent-encoded (it holds ``/``, ``@``, ``?`` or spaces) is
+read the way a person means it: the userinfo ends at the last ``@``.
 
 Reaching Cloud SQL from a workstation or CI runner: start the Cloud SQL Auth
 Proxy and point the URL at it::
@@ -27,6 +30,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import quote, unquote
 
 import psycopg
 from psycopg import sql
@@ -35,7 +39,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of
 from mobius_gate.inventory import Database, DbTable, Section
-from mobius_gate.redact import redact
+from mobius_gate.redact import MASK, redact
 from mobius_gate.spec import DatabaseSpec
 
 #: Row counts stop here: "at least N" is all a min_rows rule needs.
@@ -56,20 +60,69 @@ class DatabaseUnreachable(Exception):
     """The server could not be reached or refused us; the message is safe to print (one line)."""
 
 
+def _userinfo_split(url: str) -> tuple[str, str, str] | None:
+    """(``scheme``, userinfo, the rest) of a ``postgres[ql]://`` URL, the userinfo ending at the last ``@``.
+
+    None when the URL has no userinfo, or when its only ``@`` stands in the query string.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("postgres", "postgresql") or "@" not in rest:
+        return None
+    userinfo, _, after = rest.rpartition("@")
+    query = rest.find("?")
+    if rest.count("@") == 1 and 0 <= query < rest.find("@"):
+        return None
+    return scheme, userinfo, after
+
+
+def connection_url(url: str) -> str:
+    """``url`` with its userinfo percent-encoded, so a password holding ``/``, ``@`` or spaces reads whole.
+
+    A well-formed URL (already encoded) comes back equivalent: its userinfo is decoded, then encoded again.
+    """
+    parts = _userinfo_split(url)
+    if parts is None:
+        return url
+    scheme, userinfo, after = parts
+    user, colon, password = userinfo.partition(":")
+    return f"{scheme}://{quote(unquote(user), safe='')}{colon}{quote(unquote(password), safe='')}@{after}"
+
+
+def url_secrets(url: str, password: str | None = None) -> list[str]:
+    """What must never be printed: the URL's password (raw and decoded), its pieces, and ``password``.
+
+    Pieces matter when a malformed URL was split by a parser at a ``/``, ``@`` or space;
+    pieces shorter than four characters are left (they would mask ordinary words).
+    """
+    parts = _userinfo_split(url)
+    found = [password] if password else []
+    if parts is not None and ":" in parts[1]:
+        raw = parts[1].partition(":")[2]
+        found += [raw, unquote(raw), *(p for p in re.split(r"[/@\s:?#%]+", raw) if len(p) >= 4)]
+    return sorted({s for s in found if s}, key=len, reverse=True)
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """``text`` with every literal occurrence of ``secrets`` masked, then :func:`redact`-ed."""
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return redact(text) or ""
+
+
 def server_label(url: str) -> str:
     """``postgresql://u:pw@10.1.2.3:5432/db`` → ``10.1.2.3:5432`` (never credentials)."""
     try:
-        params = conninfo_to_dict(url)
+        params = conninfo_to_dict(connection_url(url))
     except psycopg.ProgrammingError:
         return "(unparsable database URL)"
     host = params.get("host") or "localhost"
     port = params.get("port") or "5432"
-    return f"{host}:{port}"
+    return scrub(f"{host}:{port}", url_secrets(url))
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact(text) or type(exc).__name__
+    return scrub(text, secrets) or type(exc).__name__
 
 
 def connect(
@@ -87,9 +140,9 @@ def connect(
     if password is not None:
         extra["password"] = password
     try:
-        conninfo = make_conninfo(url, **extra)
+        conninfo = make_conninfo(connection_url(url), **extra)
     except psycopg.ProgrammingError as exc:
-        raise DatabaseUnreachable(f"invalid database URL: {_one_line(exc)}") from None
+        raise DatabaseUnreachable(f"invalid database URL: {_one_line(exc, url_secrets(url, password))}") from None
     conn = psycopg.connect(conninfo, autocommit=False)
     conn.read_only = True
     return conn
@@ -190,7 +243,7 @@ def database_facts(
             )
         return facts
     except psycopg.Error as exc:
-        raise DatabaseUnreachable(f"PostgreSQL at {server}: {_one_line(exc)}") from None
+        raise DatabaseUnreachable(f"PostgreSQL at {server}: {_one_line(exc, url_secrets(url, password))}") from None
 
 
 def metadata_ids_present(
@@ -216,7 +269,8 @@ def metadata_ids_present(
                 [list(ids)],
             ).fetchall()
     except psycopg.Error as exc:
-        raise DatabaseUnreachable(f"PostgreSQL at {server}/{database}: {_one_line(exc)}") from None
+        secrets = url_secrets(url, password)
+        raise DatabaseUnreachable(f"PostgreSQL at {server}/{database}: {_one_line(exc, secrets)}") from None
     found = {r[0] for r in rows}
     return [i for i in ids if i in found]
 

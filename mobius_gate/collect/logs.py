@@ -26,7 +26,7 @@ from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of
 from mobius_gate.collect.errors import section_for_error
 from mobius_gate.inventory import LogEntry, Section
-from mobius_gate.redact import redact
+from mobius_gate.redact import seal_text
 from mobius_gate.spec import Checklist
 
 #: Entries per page and in total: the filter keeps the volume to a few lines per revision.
@@ -98,7 +98,7 @@ def to_log_entry(entry: Any) -> LogEntry:
         timestamp=entry.timestamp,
         severity=entry.severity,
         # Applications sometimes log DSNs or tokens: nothing unredacted enters the inventory.
-        text=redact(_text(entry.payload)) or "",
+        text=seal_text(_text(entry.payload)) or "",
     )
 
 

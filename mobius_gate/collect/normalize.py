@@ -30,7 +30,7 @@ from mobius_gate.inventory import (
     TrafficTarget,
     VpcConnector,
 )
-from mobius_gate.redact import seal
+from mobius_gate.redact import seal, seal_args, seal_text
 
 # Cloud Run defaults when a field or annotation is absent.
 DEFAULT_TIMEOUT_S = 300
@@ -200,8 +200,8 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         image=container.get("image"),
         service_account=template.get("serviceAccount") or None,
         env=[_env_from_v2(e) for e in container.get("env") or []],
-        command=list(container.get("command") or []),
-        args=list(container.get("args") or []),
+        command=seal_args(container.get("command") or []),
+        args=seal_args(container.get("args") or []),
         cpu_throttling=True if resources.get("cpuIdle") is True else None,
         # minInstanceCount absent = 0; a service-level minimum adds to the revision's.
         min_instances=_max_of(
@@ -220,7 +220,7 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         ingress=_V2_INGRESS.get(svc.get("ingress", "")),
         invoker_members=invoker_members,
         ready=_V2_READY.get(terminal.get("state", ""), False if terminal else None),
-        ready_message=terminal.get("message") or None,
+        ready_message=seal_text(terminal.get("message")) or None,
         latest_created_revision=short_name(svc.get("latestCreatedRevision")),
         latest_ready_revision=latest_ready,
         traffic=[
@@ -306,8 +306,8 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         image=container.get("image"),
         service_account=tpl_spec.get("serviceAccountName") or None,
         env=[_env_from_knative(e, aliases) for e in container.get("env") or []],
-        command=list(container.get("command") or []),
-        args=list(container.get("args") or []),
+        command=seal_args(container.get("command") or []),
+        args=seal_args(container.get("args") or []),
         cpu_throttling=knative_cpu_throttling(doc),
         min_instances=_max_of(_int(tpl_ann.get(A_MIN_SCALE)) or 0, _int(svc_ann.get(A_SERVICE_MIN))),
         max_instances=_min_of(_int(tpl_ann.get(A_MAX_SCALE)), _int(svc_ann.get(A_SERVICE_MAX))),
@@ -319,7 +319,7 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         ingress=svc_ann.get(A_INGRESS) or DEFAULT_INGRESS,
         invoker_members=None,
         ready=None if ready_cond is None else ready_cond.get("status") == "True",
-        ready_message=(ready_cond or {}).get("message") or None,
+        ready_message=seal_text((ready_cond or {}).get("message")) or None,
         latest_created_revision=status.get("latestCreatedRevisionName") or None,
         latest_ready_revision=latest_ready,
         traffic=[

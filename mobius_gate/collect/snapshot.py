@@ -25,8 +25,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from mobius_gate.collect.normalize import WireError, is_knative_service, service_from_knative, service_from_v2
+from mobius_gate.collect.normalize import (
+    WireError,
+    is_knative_service,
+    service_from_knative,
+    service_from_v2,
+)
 from mobius_gate.inventory import SECTIONS, Inventory, Section, Service
+from mobius_gate.redact import seal, seal_args, seal_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -67,13 +73,26 @@ def _services_in(path: Path, project: str) -> Iterator[tuple[str, Service]]:
         for form, service_doc in _service_docs(where, doc):
             try:
                 if form == "inventory":
-                    yield where, Service.model_validate(service_doc)
+                    yield where, sealed_service(Service.model_validate(service_doc))
                 elif is_knative_service(service_doc):
                     yield where, service_from_knative(service_doc, project)
                 else:
                     yield where, service_from_v2(service_doc)
             except (WireError, ValidationError, KeyError, TypeError, AttributeError) as exc:
                 raise SnapshotError(f"{where}: not a usable Cloud Run service: {_one_line(exc)}") from None
+
+
+def sealed_service(service: Service) -> Service:
+    """``service`` (e.g. from a saved inventory) with every free text sealed as the normalizers seal it."""
+    env = [v if v.secret_ref else v.model_copy(update={"value": seal(v.name, v.value)}) for v in service.env]
+    return service.model_copy(
+        update={
+            "env": env,
+            "command": seal_args(service.command),
+            "args": seal_args(service.args),
+            "ready_message": seal_text(service.ready_message),
+        }
+    )
 
 
 def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:

@@ -63,9 +63,9 @@ def mobius_case(request: pytest.FixtureRequest) -> Case:
             pytest.fail(cannot.message(), pytrace=False)
         if section.status == "not_collected":
             _record(request, Verdict(req.id, resource, "na", f"not collected: {redact(section.cause)}"))
-            pytest.skip(f"[{req.id}] {resource}: not collected: {section.cause}")
+            pytest.skip(f"[{req.id}] {resource}: not collected: {redact(section.cause)}")
     verdict: Verdict = bound.rule(request.param, settings.spec, inv)
-    verdict = _with_diagnosis(verdict, settings, inv)
+    verdict = _redacted(_with_diagnosis(verdict, settings, inv))
     _record(request, verdict)
     if verdict.status == "error":
         pytest.fail(verdict.message(), pytrace=False)
@@ -79,6 +79,18 @@ def _with_diagnosis(verdict: Verdict, settings: Settings, inv: Inventory) -> Ver
         return verdict
     cause = diagnose(verdict, settings.spec, inv)
     return replace(verdict, diagnosis=cause) if cause else verdict
+
+
+def _redacted(verdict: Verdict) -> Verdict:
+    """Every text of ``verdict`` through the redaction layer: what reaches a report holds no credential."""
+    texts = {name: redact(getattr(verdict, name)) for name in ("expected", "actual", "fix", "section", "diagnosis")}
+    return replace(
+        verdict,
+        resource=redact(verdict.resource) or verdict.resource,
+        reason=redact(verdict.reason) or "",
+        details={key: redact(value) or "" for key, value in verdict.details.items()},
+        **texts,
+    )
 
 
 def _record(request: pytest.FixtureRequest, verdict: Verdict) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from mobius_gate import credentials
 from mobius_gate.inventory import EnvVar
-from mobius_gate.redact import carries_credential, host_port, is_secret_name, redact, url_has_password
+from mobius_gate.redact import host_port, is_secret_name, redact
 
 #: Template leftovers the checklist's own commands contain, and their kin.
 _LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -41,16 +42,14 @@ def describe_env(var: EnvVar) -> str:
 
 
 def credential_kind(var: EnvVar) -> str | None:
-    """Why a plain env var carries a credential (never the credential itself), else None."""
-    if var.secret_ref is not None or not var.value:
+    """Why a plain env var carries a credential (never the credential itself), else None.
+
+    The detector is :func:`mobius_gate.credentials.credential_kind` (names, key
+    shapes, DSN passwords); it reads sealed values as well as raw ones.
+    """
+    if var.secret_ref is not None:
         return None
-    if not carries_credential(var.name, var.value):
-        return None
-    if url_has_password(var.value):
-        return "URL with user:password@"
-    if is_secret_name(var.name):
-        return "secret-looking name with a plain value"
-    return "embedded password/token"
+    return credentials.credential_kind(var.name, var.value)
 
 
 def redis_address(var: EnvVar | None, default_port: int) -> str:
