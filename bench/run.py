@@ -26,11 +26,10 @@ from typing import Any
 import psycopg
 from mobius_gate.fixtures import servers
 from mobius_gate.fixtures.servers import Server, ServerError
+from mobius_gate.fixtures.stack.client import Endpoints, StackClient
 from mobius_gate.fixtures.stack.launcher import LocalStack, StackError, prepare_database, stop_all, wait_all
 from mobius_gate.fixtures.stack.queues import CHAT_QUEUE
 from mobius_gate.fixtures.stack.site import LocalSite
-
-from e2e.flows import Endpoints, Mobius
 
 DOC = (
     "Runbook {n}. The Memorystore instance mobius-redis runs Redis 7.0 on the basic tier.\n\n"
@@ -83,7 +82,7 @@ def chat_throughput(stack: LocalStack, workers: int, jobs: int, db_index: int) -
     ]
     try:
         wait_all([api, *pool])
-        client = Mobius(Endpoints(api.url, "", ""), stack.jwt_secret)
+        client = StackClient(Endpoints(api.url, "", ""), stack.jwt_secret)
         marker = uuid.uuid4().hex[:8]
         with ThreadPoolExecutor(4) as submitters:
             ids = list(
@@ -152,7 +151,7 @@ def run(iterations: int, jobs: int) -> dict[str, Any]:
             "total": round(t3 - t0, 2),
         }
         endpoints = Endpoints(stack["mobius-chat-api"].url, stack["mobius-rag"].url, stack["mobius-skills-scraper"].url)
-        client = Mobius(endpoints, stack.jwt_secret)
+        client = StackClient(endpoints, stack.jwt_secret)
         with LocalSite({"/page.html": "<title>Bench</title><p>Scraped text for the benchmark.</p>"}) as site:
             flows = {
                 "rag_ingest (upload→embedded)": lambda i: client.wait_document(

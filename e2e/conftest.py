@@ -12,6 +12,7 @@ before use (so on a given ``--redis-url`` these databases must be disposable).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,10 +21,11 @@ import pytest
 from mobius_gate.fixtures import servers
 from mobius_gate.fixtures.server_fixtures import add_server_options, server_report_header
 from mobius_gate.fixtures.servers import Server
+from mobius_gate.fixtures.stack.client import Endpoints
 from mobius_gate.fixtures.stack.launcher import STACK_DATABASE, App, LocalStack, StackError, prepare_database, stop_all
 from mobius_gate.fixtures.stack.site import LocalSite
 
-from e2e.flows import Endpoints, Mobius
+from e2e.flows import Mobius
 
 #: Logical Redis databases: the stack's, then the failure-mode tests' own (``spare_redis``). All flushed.
 STACK_REDIS_DB = 10
@@ -75,6 +77,19 @@ def stack_kind(pytestconfig: pytest.Config) -> str:
     return str(pytestconfig.getoption("mobius_stack"))
 
 
+@contextlib.contextmanager
+def _running(stack: Any, what: str) -> Iterator[Any]:
+    """``stack`` started for the block (a start failure fails the test in one line), stopped after it."""
+    try:
+        try:
+            stack.start()
+        except StackError as exc:
+            pytest.fail(f"{what} did not start: {exc}", pytrace=False)
+        yield stack
+    finally:
+        stack.stop()
+
+
 @pytest.fixture(scope="session")
 def stack(
     stack_kind: str,
@@ -86,15 +101,8 @@ def stack(
     if stack_kind == "images":
         from mobius_gate.fixtures.stack.images import ImagesStack
 
-        images = ImagesStack(_project(pytestconfig), tmp_path_factory.mktemp("images"))
-        try:
-            try:
-                images.start()
-            except StackError as exc:
-                pytest.fail(f"images stack did not start: {exc}", pytrace=False)
+        with _running(ImagesStack(_project(pytestconfig), tmp_path_factory.mktemp("images")), "images stack") as images:
             yield images
-        finally:
-            images.stop()
         return
     # Asked for here, not as parameters: the images path brings its own servers.
     redis_server: Server = request.getfixturevalue("redis_server")
@@ -105,13 +113,9 @@ def stack(
     servers.flush_redis(stack_redis)  # the vector index lives there: start it empty
     local = LocalStack(stack_redis, database, tmp_path_factory.mktemp("stack"), project=_project(pytestconfig))
     try:
-        try:
-            local.start()
-        except StackError as exc:
-            pytest.fail(f"local stack did not start: {exc}", pytrace=False)
-        yield local
+        with _running(local, "local stack"):
+            yield local
     finally:
-        local.stop()
         servers.drop_database(postgres_server.url, name)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 import redis
-from mobius_gate.fixtures.stack.reliable_queue import Consumer, ReliableQueue
+from mobius_gate.fixtures.stack.queues import consume
+from mobius_gate.fixtures.stack.reliable_queue import Consumer, Job, ReliableQueue
 
 pytestmark = pytest.mark.servers
 
@@ -117,3 +120,30 @@ def test_malformed_job_is_set_aside(queue: ReliableQueue, make_consumer: Callabl
     assert consumer.take(timeout=0.5) is None
     assert queue.client.lrange("test:q:dead", 0, -1) == ["not json"]
     assert queue.in_flight() == {}
+
+
+def test_consume_handles_fails_and_keeps_a_job_whose_connection_dropped(
+    queue: ReliableQueue, make_consumer: Callable[..., Consumer]
+) -> None:
+    for n in (1, 2, 3):
+        queue.push({"id": f"j{n}", "n": n})
+    consumer = make_consumer("c1", lease_s=5)
+    stop = threading.Event()
+    seen: list[tuple[str, object]] = []
+
+    def handle(job: Job) -> None:
+        if job.data["n"] == 2:
+            raise ValueError("bad job")
+        if job.data["n"] == 3:
+            raise ConnectionError("redis went away")
+        seen.append(("done", job.data["n"]))
+
+    def failed(job: Job, exc: Exception) -> None:
+        seen.append(("failed", str(exc)))
+
+    with pytest.raises(ConnectionError):
+        consume(consumer, stop, handle, failed, started=lambda recovered: seen.append(("started", recovered)))
+    assert seen == [("started", 0), ("done", 1), ("failed", "bad job")]
+    kept = queue.client.lrange(consumer.processing_key, 0, -1)
+    assert [json.loads(raw)["n"] for raw in kept] == [3]  # unacknowledged: retried after a restart
+    assert not queue.client.exists(queue.key("alive", "c1"))  # the lease went with the loop
