@@ -20,6 +20,8 @@ from mobius_gate.inventory import Inventory
 from mobius_gate.options import Settings
 
 WORKERINPUT_KEY = "mobius_inventory_path"
+#: Longest wait for a running emulator to answer (``--emulator URL``), seconds; the budget caps it.
+PROBE_TIMEOUT_S = 5.0
 
 
 class InventorySource:
@@ -36,8 +38,7 @@ class InventorySource:
         if self._inventory is None:
             self._inventory = self._acquire()
             if self.settings.save_inventory:
-                self.settings.save_inventory.parent.mkdir(parents=True, exist_ok=True)
-                self._inventory.save(self.settings.save_inventory)
+                save_inventory(self._inventory, self.settings.save_inventory)
         return self._inventory
 
     def share(self) -> Path:
@@ -88,7 +89,7 @@ class InventorySource:
             return None
         if emulator.startswith(("http://", "https://")):
             url = emulator.rstrip("/")
-            _require_emulator_at(url)
+            _require_emulator_at(url, min(PROBE_TIMEOUT_S, self.settings.collect_timeout))
             return url
         from mobius_gate.fixtures.emulator import Emulator, ScenarioError
 
@@ -99,17 +100,32 @@ class InventorySource:
         return self._emulator.start()
 
 
-def _require_emulator_at(url: str) -> None:
-    """One usage line, instead of an error per check, when no emulator answers at ``url``."""
+def _require_emulator_at(url: str, budget_s: float) -> None:
+    """One usage line, instead of an error per check, when no emulator answers at ``url`` in time."""
     import httpx
 
+    from mobius_gate.collect.budget import BudgetExhausted, within
+
+    def probe() -> None:
+        httpx.get(f"{url}/_emulator/stats", timeout=budget_s).raise_for_status()
+
     try:
-        httpx.get(f"{url}/_emulator/stats", timeout=5.0).raise_for_status()
-    except httpx.HTTPError as exc:
+        within(probe, budget_s, "emulator-probe")  # a dripping server defeats httpx's per-read timeout
+    except (httpx.HTTPError, BudgetExhausted) as exc:
+        why = f"no answer within {budget_s:g} s" if isinstance(exc, BudgetExhausted) else type(exc).__name__
         raise pytest.UsageError(
-            f"--emulator {url}: no mobius-gate emulator answers there ({type(exc).__name__}); "
+            f"--emulator {url}: no mobius-gate emulator answers there ({why}); "
             "start one with `python -m mobius_gate.fixtures.emulator --scenario prod --port 8089`"
         ) from None
+
+
+def save_inventory(inventory: Inventory, path: Path) -> None:
+    """``--save-inventory``: write the JSON, or stop with one line saying why it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        inventory.save(path)
+    except OSError as exc:
+        raise pytest.UsageError(f"--save-inventory: cannot write {path}: {exc.strerror or exc}") from None
 
 
 def load_inventory_file(path: Path) -> Inventory:

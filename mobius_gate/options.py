@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from mobius_gate import validate
 from mobius_gate.requirements import CATALOGUE
 from mobius_gate.spec import DEFAULT_CHECKLIST, Checklist, ChecklistError, load_checklist
 
@@ -107,15 +107,9 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
-_DURATION = re.compile(r"^(\d+)([smhd])$")
-
-
 def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip())
-    if not match:
-        raise pytest.UsageError(f"--logs-since: expected a duration like 30m, 24h or 7d, got {text!r}")
-    amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+    """``--logs-since`` → a positive window (see :func:`mobius_gate.validate.logs_window`)."""
+    return validate.logs_window(text)
 
 
 @dataclass(frozen=True)
@@ -162,8 +156,8 @@ def build_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"--{' and --'.join(sources)} were given together: choose one source")
 
     production = checklist.profiles.get("production") or next(iter(checklist.profiles.values()))
-    project = opt("mobius_project") or production.project
-    region = opt("mobius_region") or checklist.region_for(project)
+    project = validate.named(opt("mobius_project"), "--project") or production.project
+    region = validate.named(opt("mobius_region"), "--region") or checklist.region_for(project)
     spec = checklist.resolve(project, region)
 
     wanted = opt("mobius_requirements")
@@ -175,7 +169,7 @@ def build_settings(config: pytest.Config) -> Settings:
             raise pytest.UsageError(f"--requirement: unknown ID {', '.join(unknown)}; known: {', '.join(CATALOGUE)}")
 
     def existing(option: str, kind: str) -> Path | None:
-        value = opt(option)
+        value = validate.given_path(opt(option), f"--{option.removeprefix('mobius_')}")
         if value is None:
             return None
         p = Path(value)
@@ -191,15 +185,15 @@ def build_settings(config: pytest.Config) -> Settings:
         spec=spec,
         project=project,
         region=region,
-        emulator=opt("mobius_emulator"),
+        emulator=validate.named(opt("mobius_emulator"), "--emulator"),
         inventory_file=existing("mobius_inventory", "file"),
         snapshot_dir=existing("mobius_snapshot", "dir"),
-        save_inventory=Path(opt("mobius_save_inventory")) if opt("mobius_save_inventory") else None,
+        save_inventory=validate.writable_file(opt("mobius_save_inventory"), "--save-inventory"),
         # pytest's own --strict (ini `strict = true`) also makes advisory requirements blocking.
         strict=bool(config.getini("strict")),
         requirements=requirements,
         list_requirements=opt("mobius_list_requirements"),
         db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
         logs_since=parse_duration(opt("mobius_logs_since")),
-        collect_timeout=opt("mobius_collect_timeout"),
+        collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
     )

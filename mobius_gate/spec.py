@@ -1,7 +1,8 @@
 """The checklist as typed data: ``checklist.yaml`` → :class:`Checklist`.
 
 A malformed file fails with one :class:`ChecklistError` naming the file, the
-line and the field. Templated values (``{project}``, ``{region}``,
+line and the field; so do binary junk, UTF-16, control characters, a key given
+twice and absurd nesting (:mod:`mobius_gate.strict_input`). Templated values (``{project}``, ``{region}``,
 ``{registry}``) are resolved per profile by :meth:`Checklist.resolve`.
 """
 
@@ -12,6 +13,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mobius_gate.strict_input import InputError, decode_utf8, yaml_documents
 
 DEFAULT_CHECKLIST = Path(__file__).resolve().parent / "checklist.yaml"
 
@@ -330,19 +333,20 @@ class Checklist(_Model):
 
 
 def load_checklist(path: str | Path = DEFAULT_CHECKLIST) -> Checklist:
-    """Read and validate a checklist file; any problem → one ChecklistError."""
+    """Read and validate a checklist file; any problem → one ChecklistError (file, line, field)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read checklist: {exc.strerror or exc}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ChecklistError(f"{path}{line}: invalid YAML: {exc.problem or exc}") from None
+        documents = yaml_documents(decode_utf8(raw))
+    except InputError as exc:
+        raise ChecklistError(exc.where(path)) from None
+    if len(documents) > 1:
+        line = documents[1][0].start_mark.line + 1
+        raise ChecklistError(f"{path}:{line}: expected one YAML document, found another here")
+    node, data = documents[0] if documents else (None, None)
     if not isinstance(data, dict):
         raise ChecklistError(f"{path}:1: checklist must be a mapping at the top level")
     try:

@@ -13,9 +13,11 @@ unauthenticated, retries exhausted, time budget spent) with a one-line cause;
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
+from functools import partial
 
-from mobius_gate.collect.calls import CallContext
+from mobius_gate.collect.budget import in_daemon
+from mobius_gate.collect.calls import CallContext, budget_exhausted
 from mobius_gate.collect.clients import Clients, load_credentials
 from mobius_gate.collect.errors import section_for_error
 from mobius_gate.collect.registry import REGISTRY, Collector
@@ -25,6 +27,9 @@ from mobius_gate.redact import redact
 
 __all__ = ["REGISTRY", "CollectOptions", "Collector", "CredentialsMissing", "Target", "collect_inventory"]
 
+
+#: After the deadline, how long collectors get to turn their abandoned calls into sections.
+GRACE_S = 1.0
 
 #: CollectOptions is frozen, so one shared default is safe.
 DEFAULT_OPTIONS = CollectOptions()
@@ -45,20 +50,9 @@ def collect_inventory(
     credentials = load_credentials(target) if any(c.needs_google for c in runnable.values()) else None
     clients = Clients(target, credentials) if credentials is not None else None
     ctx = CallContext(target, options, deadline, lambda: clients or Clients(target))
-    results: dict[str, Section] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, len(runnable)), thread_name_prefix="collect")
     try:
-        futures = {pool.submit(_collect_one, name, entry, ctx): name for name, entry in runnable.items()}
-        done, pending = wait(futures, timeout=max(0.0, deadline - time.monotonic()) + 1.0)
-        for future in done:
-            results[futures[future]] = future.result()
-        for future in pending:
-            name = futures[future]
-            results[name] = Section.unavailable(
-                f"{runnable[name].what} not finished within the {options.timeout_s:g} s time budget"
-            )
+        results = _run_within(runnable, ctx, deadline)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
         if clients is not None:
             clients.close()
     for name, section in results.items():  # error texts may echo URLs or tokens: none enters the inventory
@@ -76,6 +70,28 @@ def collect_inventory(
             **{name: section.model_dump() for name, section in results.items()},
         }
     )
+
+
+def _run_within(runnable: dict[str, Collector], ctx: CallContext, deadline: float) -> dict[str, Section]:
+    """Every collector on its own daemon thread; the ones still running at the deadline are abandoned.
+
+    Each API call already ends by the deadline (:meth:`CallContext.call`); the
+    short grace lets a collector turn that into its section. Whatever is still
+    running then (a probe or a query dripping past its read timeouts) becomes
+    ``unavailable`` and, being on a daemon thread, cannot keep the process alive.
+    """
+    futures = {
+        name: in_daemon(partial(_collect_one, name, entry, ctx), f"collect-{name}") for name, entry in runnable.items()
+    }
+    wait(futures.values(), timeout=max(0.0, deadline - time.monotonic()) + GRACE_S)
+    results: dict[str, Section] = {}
+    for name, future in futures.items():
+        if future.done():
+            results[name] = future.result()  # CredentialsMissing propagates
+        else:
+            spent = budget_exhausted(ctx.options.timeout_s)
+            results[name] = Section.unavailable(f"{runnable[name].what} not finished: {spent}")
+    return results
 
 
 def _collect_one(name: str, entry: Collector, ctx: CallContext) -> Section:

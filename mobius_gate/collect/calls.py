@@ -24,6 +24,7 @@ import requests
 from google.api_core import exceptions as gexc
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception, wait_random_exponential
 
+from mobius_gate.collect.budget import BudgetExhausted, within
 from mobius_gate.collect.clients import Clients, quota_project_of
 from mobius_gate.collect.target import CollectOptions, Target
 
@@ -31,6 +32,8 @@ R = TypeVar("R")
 
 #: Longest single HTTP request; the remaining collection budget caps it further.
 MAX_CALL_TIMEOUT_S = 30.0
+#: How long past the deadline a call may take to report its own timeout before it is abandoned.
+SLACK_S = 0.25
 
 _TRANSIENT_API = (
     gexc.TooManyRequests,
@@ -73,7 +76,12 @@ class RetriesExhausted(Exception):
 
 
 class DeadlineReached(Exception):
-    """The collection's time budget was spent before this call could start."""
+    """The collection's time budget ran out before this call could start or finish."""
+
+
+def budget_exhausted(budget_s: float) -> str:
+    """The one wording for a spent collection budget."""
+    return f"collection budget of {budget_s:g} s exhausted"
 
 
 _REQUEST_PREFIX = re.compile(r"^(GET|POST|PUT|PATCH|DELETE) \S+: ")
@@ -136,12 +144,22 @@ class CallContext:
         return max(0.05, min(MAX_CALL_TIMEOUT_S, self.remaining()))
 
     def call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-        """``fn(*args, timeout=..., **kwargs)``, retried on transient faults."""
+        """``fn(*args, timeout=..., **kwargs)``, retried on transient faults, over by the deadline.
+
+        ``timeout`` bounds each socket read; a server dripping bytes defeats it,
+        so each attempt also runs on a daemon thread that is abandoned when the
+        budget runs out (:func:`mobius_gate.collect.budget.within`).
+        """
 
         def attempt() -> R:
-            if self.remaining() <= 0:
-                raise DeadlineReached(f"time budget of {self.options.timeout_s:g} s spent")
-            return fn(*args, timeout=self.timeout(), **kwargs)
+            remaining = self.remaining()
+            if remaining <= 0:
+                raise DeadlineReached(budget_exhausted(self.options.timeout_s))
+            try:
+                call = within(lambda: fn(*args, timeout=self.timeout(), **kwargs), remaining + SLACK_S, "collect-call")
+            except BudgetExhausted:
+                raise DeadlineReached(budget_exhausted(self.options.timeout_s)) from None
+            return call
 
         retrying = Retrying(
             retry=retry_if_exception(is_transient),

@@ -9,11 +9,13 @@ with an ``error`` (VER-HEALTH then fails it; SVC-DEPLOYED says why).
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, wait
+from functools import partial
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, wait_exponential
 
+from mobius_gate.collect.budget import in_daemon
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of, services_of
 from mobius_gate.inventory import HealthProbe, Section, Service
@@ -24,7 +26,8 @@ from mobius_gate.spec import Checklist
 ATTEMPTS = 3
 WAIT_MIN_S = 0.2
 WAIT_MAX_S = 2.0
-_PARALLEL = 8
+#: The error of a probe still unanswered when the collection budget ran out.
+LATE = "no answer before the collection budget ran out"
 
 
 def probe(
@@ -64,9 +67,17 @@ def probe(
 
 
 def collect_health(
-    services: Section[Service], spec: Checklist, *, timeout_s: float = 10.0, attempts: int = ATTEMPTS
+    services: Section[Service],
+    spec: Checklist,
+    *,
+    timeout_s: float = 10.0,
+    attempts: int = ATTEMPTS,
+    budget_s: float | None = None,
 ) -> Section[HealthProbe]:
-    """Probe every checklist service with a ``health_path``; needs the ``services`` section."""
+    """Probe every checklist service with a ``health_path``; needs the ``services`` section.
+
+    Probes run concurrently; one still unanswered after ``budget_s`` is recorded as an error.
+    """
     if not services.judgeable:
         return Section[HealthProbe].unavailable(f"services could not be read: {services.cause}")
     wanted = [s for s in spec.services if s.health_path]
@@ -80,10 +91,16 @@ def collect_health(
             probes.append(HealthProbe(service=svc.name, url=svc.health_path or "", error=reason, attempts=0))
             continue
         jobs.append((svc.name, found.uri.rstrip("/") + (svc.health_path or "")))
-    with httpx.Client(follow_redirects=False) as http, ThreadPoolExecutor(_PARALLEL) as pool:
-        probes.extend(
-            pool.map(lambda job: probe(job[0], job[1], timeout_s=timeout_s, attempts=attempts, client=http), jobs)
-        )
+    with httpx.Client(follow_redirects=False) as http:
+        # Daemon threads, abandoned after budget_s: a server dripping bytes defeats every read timeout.
+        futures = [
+            in_daemon(partial(probe, name, url, timeout_s=timeout_s, attempts=attempts, client=http), "health")
+            for name, url in jobs
+        ]
+        wait(futures, timeout=budget_s)
+        for (name, url), future in zip(jobs, futures, strict=True):
+            late = HealthProbe(service=name, url=url, error=LATE)
+            probes.append(future.result() if future.done() else late)
     return Section[HealthProbe](items=sorted(probes, key=lambda p: p.service))
 
 
@@ -95,4 +112,4 @@ def collect(ctx: CallContext) -> Section[HealthProbe]:
     """
     services = services_of(ctx)
     per_attempt = min(ctx.options.health_timeout_s, max(0.5, ctx.remaining() / (ATTEMPTS + 1)))
-    return collect_health(services, checklist_of(ctx), timeout_s=per_attempt)
+    return collect_health(services, checklist_of(ctx), timeout_s=per_attempt, budget_s=max(0.0, ctx.remaining()))

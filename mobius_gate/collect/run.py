@@ -11,7 +11,9 @@ Three views are combined:
 
 A failed IAM read leaves that service's ``invoker_members`` unknown (None); a
 failed v1 view leaves ``cpu_throttling`` as v2 says it (usually unknown). Both
-are noted in the section's ``cause``; only a failed v2 list fails the section.
+are noted in the section's ``cause``; only a failed v2 list fails the section, and so
+does a service without a revision template (a malformed answer: judging it would
+pass SVC-DEPLOYED on nothing).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any
 from mobius_gate.collect.calls import CallContext, describe, gapic_page
 from mobius_gate.collect.normalize import (
     L_LOCATION,
+    WireError,
     role_members,
     service_from_v2,
+    to_wire,
     with_knative_cpu,
 )
 from mobius_gate.inventory import Section, Service
@@ -35,6 +39,7 @@ def collect(ctx: CallContext) -> Section[Service]:
     client = ctx.clients.run_services
     request = {"parent": f"projects/{ctx.project}/locations/{ctx.region}"}
     raw = ctx.pages(gapic_page(client.list_services, request, "services"))
+    _require_templates(raw)
     names = [svc.name for svc in raw]
     notes: list[str] = []
     with ThreadPoolExecutor(max_workers=_PARALLEL, thread_name_prefix="run-iam") as pool:
@@ -56,6 +61,13 @@ def collect(ctx: CallContext) -> Section[Service]:
             service = with_knative_cpu(service, knative.get(service.name))
         services.append(service)
     return Section[Service](items=services, cause="; ".join(notes) or None)
+
+
+def _require_templates(raw: list[Any]) -> None:
+    """A service without a revision template is a malformed answer: the section is unreadable, not conformant."""
+    missing = [str(svc.name) for svc in raw if not to_wire(svc).get("template")]
+    if missing:
+        raise WireError(f"Cloud Run returned {len(missing)} service(s) without a revision template: {missing[0]}")
 
 
 def _invokers(ctx: CallContext, name: str) -> list[str] | str:

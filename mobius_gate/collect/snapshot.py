@@ -12,17 +12,17 @@ name, never by the file name. Accepted documents:
 
 The ``services`` section is ``ok``; every other section is
 ``not_collected("not in snapshot DIR")``. Any problem → one :class:`SnapshotError`
-naming the file (and the line, for YAML and JSON syntax errors).
+naming the file (and the line, for YAML and JSON syntax errors); so do binary or
+UTF-16 files, control characters, repeated keys, absurd nesting
+(:mod:`mobius_gate.strict_input`) and a service without a revision template.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from mobius_gate.collect.normalize import (
@@ -33,6 +33,7 @@ from mobius_gate.collect.normalize import (
 )
 from mobius_gate.inventory import SECTIONS, Inventory, Section, Service
 from mobius_gate.redact import seal, seal_args, seal_text
+from mobius_gate.strict_input import InputError, decode_utf8, json_document, yaml_documents
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -66,10 +67,14 @@ def load_snapshot(directory: str | Path, project: str, region: str) -> Inventory
 def _services_in(path: Path, project: str) -> Iterator[tuple[str, Service]]:
     """(``file:line`` of the document, service) for every service in one file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read: {exc}") from None
-    for where, doc in _documents(path, text):
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        documents = list(_documents(path, decode_utf8(raw)))
+    except InputError as exc:
+        raise SnapshotError(exc.where(path)) from None
+    for where, doc in documents:
         for form, service_doc in _service_docs(where, doc):
             try:
                 if form == "inventory":
@@ -96,25 +101,13 @@ def sealed_service(service: Service) -> Service:
 
 
 def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    """(``file:line``, document) for every non-empty document; problems raise InputError."""
     if path.suffix.lower() == ".json":
-        try:
-            yield f"{path}", json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        yield f"{path}", json_document(text)
         return
-    try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-        docs = list(yaml.safe_load_all(text))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise SnapshotError(f"{path}{line}: invalid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise SnapshotError(f"{path}: invalid YAML: {_one_line(exc)}") from None
-    for node, doc in zip(nodes, docs, strict=True):
+    for node, doc in yaml_documents(text):
         if doc is not None:
-            line = node.start_mark.line + 1 if node is not None else 1
-            yield f"{path}:{line}", doc
+            yield f"{path}:{node.start_mark.line + 1}", doc
 
 
 def _service_docs(where: str, doc: Any) -> Iterator[tuple[str, Any]]:
@@ -137,6 +130,7 @@ def _service_docs(where: str, doc: Any) -> Iterator[tuple[str, Any]]:
         for item in services:
             yield from _service_docs(where, item)
     elif is_knative_service(doc) or "template" in doc:
+        _require_template(where, doc)
         yield "wire", doc
     elif doc.get("kind") == "ServiceList" and isinstance(doc.get("items"), list):  # v1 list response
         for item in doc["items"]:
@@ -147,6 +141,17 @@ def _service_docs(where: str, doc: Any) -> Iterator[tuple[str, Any]]:
             f"{where}: not a Cloud Run service (kind {kind!r}): expected Knative "
             "serving.knative.dev/v1 Service YAML, Cloud Run v2 Service JSON or a saved inventory"
         )
+
+
+def _require_template(where: str, doc: dict[str, Any]) -> None:
+    """A service without a revision template describes nothing deployable: it is malformed, not conformant."""
+    knative = is_knative_service(doc)
+    spec = doc.get("spec") if knative else doc
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(template, dict) or not template:
+        name = ((doc.get("metadata") or {}) if knative else doc).get("name") or "(unnamed)"
+        field = "spec.template" if knative else "template"
+        raise SnapshotError(f"{where}: service {name!r} has no {field}: malformed service definition")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ the plugin, which builds these from the command line.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -46,6 +47,13 @@ class CollectOptions:
     health_timeout_s: float = 10.0
     #: The checklist resolved for the target (``--checklist``); None = the repository's checklist.yaml.
     spec: Checklist | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse a budget or window that would never end or judge nothing (the CLI says so earlier)."""
+        if not math.isfinite(self.timeout_s) or self.timeout_s <= 0:
+            raise ValueError(f"timeout_s must be a finite number of seconds > 0, got {self.timeout_s!r}")
+        if self.logs_since <= timedelta(0):
+            raise ValueError(f"logs_since must be a positive window, got {self.logs_since!r}")
 
 
 class CredentialsMissing(Exception):
