@@ -89,13 +89,13 @@ def _env(svc: Service, name: str) -> str | None:
 
 
 def _throttled(svc: Service, sspec: ServiceSpec | None, spec: Checklist, inv: Inventory) -> Diagnosis | None:
-    if svc.cpu_throttling is not True:
+    if svc.cpu_always_allocated is not False:
         return None
     return Diagnosis(
         STARTS_THEN_SHUTS_DOWN,
         f"{svc.name} runs with CPU throttling, so its background worker thread gets no CPU outside "
         "requests (staging's #1 issue)",
-        _update(spec, inv, svc.name, cpu_throttling=False),
+        _update(spec, inv, svc.name, cpu_always_allocated=True),
     )
 
 

@@ -10,8 +10,10 @@ No secret value ever enters a fix: values that only a human has (a secret's
 payload, a database URL) are placeholders such as ``<secret-value>``; a step
 carrying one reports it in :attr:`Step.needs_input` and is not applied blindly.
 
-:data:`REQUIREMENT_OPERATIONS` lists, per requirement, the operations its fixes
-use; rules build fixes with the builder functions at the end of this module.
+:data:`REQUIREMENT_OPERATIONS` is the one table of what each requirement's fixes
+may do: every fix a rule builds is checked against it (:func:`operations_checked`),
+and the remediation dispatches from it. Rules build fixes with the builder
+functions at the end of this module (through their judge).
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, ServiceSpec
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 #: Operations that only read (shown to guide the fix; never applied).
-READ_ONLY = frozenset({"run.revisions.describe", "redis.describe", "vpcaccess.describe"})
+READ_ONLY = frozenset(
+    {"run.revisions.describe", "redis.describe", "vpcaccess.describe", "sql.instances.list", "sql.connect"}
+)
+#: Operations a human runs (a migration in psql, the dbt sync): shown, never applied through an API.
+MANUAL = frozenset({"sql.migrate", "dbt.sync"})
 
 
 @dataclass(frozen=True)
@@ -61,10 +67,6 @@ class Step:
     def needs_input(self) -> list[str]:
         """Placeholders (``<secret-value>``) a human must fill before this step can run."""
         return sorted(set(_PLACEHOLDER.findall(json.dumps(dict(self.params)))))
-
-    @property
-    def mutating(self) -> bool:
-        return self.operation not in READ_ONLY
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,7 +144,7 @@ _RUN_FLAGS: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("vpc_egress", lambda v: f"--vpc-egress={_q(v)}"),
     ("min_instances", lambda v: f"--min-instances={int(v)}"),
     ("max_instances", lambda v: f"--max-instances={int(v)}"),
-    ("cpu_throttling", lambda v: "--cpu-throttling" if v else "--no-cpu-throttling"),
+    ("cpu_always_allocated", lambda v: "--no-cpu-throttling" if v else "--cpu-throttling"),
     ("timeout_seconds", lambda v: f"--timeout={int(v)}"),
     ("ingress", lambda v: f"--ingress={_q(v)}"),
     ("command", lambda v: f"--command={_q(','.join(v))}"),
@@ -262,6 +264,38 @@ def _secret_iam_add(s: Step) -> str:
     )
 
 
+def _sql_project(s: Step) -> str:
+    return f" --project={s.project}"
+
+
+def _sql_database_create(s: Step) -> str:
+    return f"gcloud sql databases create {s.target} --instance={s.params['instance']}{_sql_project(s)}"
+
+
+def _sql_connect(s: Step) -> str:
+    database = f" --database={s.params['database']}" if s.params.get("database") else ""
+    return f"gcloud sql connect {s.target} --user=postgres{database}{_sql_project(s)}"
+
+
+def _sql_migrate(s: Step) -> str:
+    return f"{_sql_connect(s)} and run \\i {s.params['migration']}.sql"
+
+
+def _sql_instances_list(s: Step) -> str:
+    return f"gcloud sql instances list{_sql_project(s)}"
+
+
+def _sql_instance_patch(s: Step) -> str:
+    return (
+        f"gcloud sql instances patch {s.target} --network=projects/{s.project}/global/networks/{s.params['network']} "
+        f"--no-assign-ip{_sql_project(s)}"
+    )
+
+
+def _dbt_sync(s: Step) -> str:
+    return f"cd mobius-dbt && python scripts/sync_mart_to_chat.py --dest {s.params.get('dest', 'prod')}"
+
+
 _RENDERERS: dict[str, Callable[[Step], str]] = {
     "services.enable": _services_enable,
     "run.deploy": _run_deploy,
@@ -283,35 +317,69 @@ _RENDERERS: dict[str, Callable[[Step], str]] = {
     "secrets.versions.add": _secret_version_add,
     "secrets.versions.enable": _secret_version_enable,
     "secrets.iam.add": _secret_iam_add,
+    "sql.databases.create": _sql_database_create,
+    "sql.connect": _sql_connect,
+    "sql.migrate": _sql_migrate,
+    "sql.instances.list": _sql_instances_list,
+    "sql.instances.patch": _sql_instance_patch,
+    "dbt.sync": _dbt_sync,
 }
 
 OPERATIONS = frozenset(_RENDERERS)
 
-#: Per requirement, the operations its fixes are made of (the remediation's catalogue).
+_ENABLE = ("services.enable",)
+_RUN_UPDATE = ("run.update",)
+_SERVICE_RULES = (
+    "SVC-IMAGE",
+    "SVC-ACCOUNT",
+    "SVC-CPU-ALWAYS",
+    "SVC-MIN-INSTANCES",
+    "SVC-MAX-INSTANCES",
+    "SVC-TIMEOUT",
+    "SVC-VPC-CONNECTOR",
+    "SVC-VPC-EGRESS",
+    "SVC-ENV",
+    "SVC-REDIS-SHARED",
+    "SVC-SECRET-REF",
+    "SVC-CLOUDSQL",
+    "SVC-COMMAND",
+)
+
+#: Per requirement, every operation its fixes may contain: the one table fixes are checked against.
 REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
-    "INF-API": ("services.enable",),
-    "INF-REDIS": ("redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
-    "INF-REDIS-URL": ("run.update",),
-    "INF-VPC": ("vpcaccess.create", "vpcaccess.update", "vpcaccess.delete", "vpcaccess.describe"),
-    "INF-SECRET": ("secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
-    "SVC-DEPLOYED": ("run.deploy",),
+    "INF-API": _ENABLE,
+    "INF-REDIS": (*_ENABLE, "redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
+    "INF-REDIS-URL": _RUN_UPDATE,
+    "INF-VPC": (
+        *_ENABLE,
+        "vpcaccess.create",
+        "vpcaccess.update",
+        "vpcaccess.delete",
+        "vpcaccess.describe",
+        *_RUN_UPDATE,
+    ),
+    "INF-SECRET": (*_ENABLE, "secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
+    "DB-EXISTS": ("sql.databases.create",),
+    "DB-MIGRATION": ("sql.databases.create", "sql.migrate"),
+    "DB-RAG-META": ("sql.databases.create", "sql.connect", "dbt.sync"),
+    "DB-RAG-CONSISTENT": ("dbt.sync",),
+    "DB-PRIVATE-IP": (*_ENABLE, "sql.instances.list", "sql.instances.patch"),
+    "SVC-DEPLOYED": (*_ENABLE, "run.deploy"),
     "SVC-READY": ("run.traffic", "run.revisions.describe"),
-    "SVC-IMAGE": ("run.update",),
-    "SVC-ACCOUNT": ("run.update",),
-    "SVC-CPU-ALWAYS": ("run.update",),
-    "SVC-MIN-INSTANCES": ("run.update",),
-    "SVC-MAX-INSTANCES": ("run.update",),
-    "SVC-TIMEOUT": ("run.update",),
-    "SVC-VPC-CONNECTOR": ("run.update",),
-    "SVC-VPC-EGRESS": ("run.update",),
-    "SVC-ENV": ("run.update",),
-    "SVC-REDIS-SHARED": ("run.update",),
-    "SVC-SECRET-REF": ("run.update",),
-    "SVC-CLOUDSQL": ("run.update",),
-    "SVC-INGRESS": ("run.iam.add", "run.iam.remove", "run.update"),
-    "SVC-COMMAND": ("run.update",),
-    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", "run.update"),
+    **{requirement: _RUN_UPDATE for requirement in _SERVICE_RULES},
+    "SVC-INGRESS": ("run.iam.add", "run.iam.remove", *_RUN_UPDATE),
+    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", *_RUN_UPDATE),
 }
+
+
+def operations_checked(fix: Fix) -> Fix:
+    """``fix`` itself, once every operation in it is one :data:`REQUIREMENT_OPERATIONS` allows its requirement."""
+    allowed = REQUIREMENT_OPERATIONS.get(fix.requirement, ())
+    stray = sorted({step.operation for step in fix.steps} - set(allowed))
+    if stray:
+        raise ValueError(f"{fix.requirement} fix uses {', '.join(stray)}, not in REQUIREMENT_OPERATIONS")
+    return fix
+
 
 SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 RUN_INVOKER = "roles/run.invoker"
@@ -444,7 +512,7 @@ def deploy_service(spec: Checklist, svc: ServiceSpec, where: Where, redis_host_p
         "vpc_egress": svc.vpc_egress,
         "min_instances": svc.min_instances,
         "max_instances": svc.max_instances,
-        "cpu_throttling": False if svc.cpu_always_allocated else None,
+        "cpu_always_allocated": True if svc.cpu_always_allocated else None,
         "timeout_seconds": svc.timeout_seconds,
         "command": svc.command,
         "args": svc.args,
@@ -506,3 +574,52 @@ def reference_secret(
         steps.append(Step("run.update", svc.name, where.project, where.region, {"remove_env_vars": [env_name]}))
     steps.append(Step("run.update", svc.name, where.project, where.region, {"update_secrets": {env_name: ref}}))
     return Fix(requirement, svc.name, tuple(steps))
+
+
+# --------------------------------------------------------------------------- Phase 2 (Cloud SQL, data)
+
+
+def _sql_where(spec: Checklist) -> tuple[str, str]:
+    """The Cloud SQL instance and its project (from the checklist's connection name)."""
+    return spec.cloud_sql.instance, spec.cloud_sql.connection_name.split(":", 1)[0]
+
+
+def create_database(requirement: str, resource: str, spec: Checklist, database: str, note: str | None = None) -> Fix:
+    instance, project = _sql_where(spec)
+    step = Step("sql.databases.create", database, project, None, {"instance": instance})
+    return Fix(requirement, resource, (step,), note)
+
+
+def run_migration(requirement: str, resource: str, spec: Checklist, database: str, migration: str) -> Fix:
+    """Run one migration file in a ``gcloud sql connect`` session (a human step)."""
+    instance, project = _sql_where(spec)
+    step = Step("sql.migrate", instance, project, None, {"database": database, "migration": migration})
+    return Fix(requirement, resource, (step,))
+
+
+#: The §2.2 sync, and what to do instead when the Vertex index is shared with staging.
+SYNC_NOTE = "or copy published_rag_metadata from staging if the Vertex index is shared"
+
+
+def sync_rag_metadata(requirement: str, resource: str, spec: Checklist, *, migrate_first: str | None = None) -> Fix:
+    """The dbt sync of ``published_rag_metadata``; ``migrate_first`` names a database to run the migrations on."""
+    _, project = _sql_where(spec)
+    steps: list[Step] = []
+    note = SYNC_NOTE
+    if migrate_first is not None:
+        instance, _ = _sql_where(spec)
+        steps.append(Step("sql.connect", instance, project, None, {"database": migrate_first}))
+        note = f"run the chat migrations on {migrate_first} in that session first; {SYNC_NOTE}"
+    steps.append(Step("dbt.sync", "published_rag_metadata", project, None, {"dest": "prod"}))
+    return Fix(requirement, resource, tuple(steps), note)
+
+
+def private_ip_fix(requirement: str, spec: Checklist, *, exists: bool, api_disabled: bool = False) -> Fix:
+    """Move the instance to private IP; when it is missing, list instances (enabling the API first)."""
+    instance, project = _sql_where(spec)
+    if exists:
+        step = Step("sql.instances.patch", instance, project, None, {"network": "default"})
+        return Fix(requirement, instance, (step,))
+    steps = [Step("services.enable", "sqladmin.googleapis.com", project)] if api_disabled else []
+    steps.append(Step("sql.instances.list", instance, project))
+    return Fix(requirement, instance, tuple(steps), "then create the instance or correct cloud_sql in checklist.yaml")
