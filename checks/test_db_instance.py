@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import private_ip_fix
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import each
 from mobius_gate.spec import CloudSqlSpec
+from mobius_gate.sql_fixes import private_ip_fix
 from mobius_gate.verdict import Verdict
 
 

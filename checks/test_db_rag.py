@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import create_database, sync_rag_metadata
 from mobius_gate.requirements import check
 from mobius_gate.rules.database import facts_of, server
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import each
 from mobius_gate.spec import Checklist, DatabaseSpec, TableSpec, VectorSearchSpec
+from mobius_gate.sql_fixes import create_database, sync_rag_metadata
 from mobius_gate.verdict import Verdict
 
 Table = tuple[DatabaseSpec, str, TableSpec]

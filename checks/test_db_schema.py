@@ -7,13 +7,14 @@ SQL through the Cloud SQL Auth Proxy; see ``mobius_gate/collect/database.py``).
 
 from __future__ import annotations
 
-from mobius_gate.fixes import Fix, create_database, run_migration
+from mobius_gate.fixes import Fix
 from mobius_gate.inventory import Database
 from mobius_gate.requirements import check
-from mobius_gate.rules.database import facts_of, server
+from mobius_gate.rules.database import facts_of, recorded, server
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import each
 from mobius_gate.spec import Checklist, DatabaseSpec, Migration
+from mobius_gate.sql_fixes import create_database, run_migration
 from mobius_gate.verdict import Verdict
 
 
@@ -74,15 +75,15 @@ def test_migration_applied(subject: tuple[DatabaseSpec, Migration], judge: Judge
         fix = create_database(judge.requirement, judge.resource, judge.spec, db.name, "then run the migrations")
         reason = f"database {db.name} does not exist on {server(facts)}, so {migration.id} is not applied"
         return judge.failed(reason, expected=f"database {db.name}", actual="absent", fix=fix)
-    recorded = facts.recorded(migration.id)
+    applied = recorded(facts, migration.id)
     if not migration.tables:
-        return _judge_record(migration, facts, recorded, judge, run)
+        return _judge_record(migration, facts, applied, judge, run)
     missing = ", ".join(_missing_schema(facts, migration.tables))
     declared = "; ".join(f"{t}({', '.join(c)})" for t, c in migration.tables.items())
     if missing:
         reason = f"migration {migration.id} is not applied: missing {missing}"
         return judge.failed(reason, expected=declared, actual=f"missing {missing}", fix=run)
-    note = "" if recorded is None else f"; {'recorded' if recorded else 'not recorded'} in {facts.migrations_table}"
+    note = "" if applied is None else f"; {'recorded' if applied else 'not recorded'} in {facts.migrations_table}"
     return judge.passed(f"migration {migration.id} applied: {declared}{note}")
 
 

@@ -40,16 +40,17 @@ from mobius_gate.fixes import Step
 from mobius_gate.inventory import Inventory, Service
 from mobius_gate.redact import host_port, redact
 from mobius_gate.spec import Checklist, ServiceSpec
+from mobius_gate.symptoms import (
+    CANT_REACH_REDIS,
+    MIGRATIONS_NOT_RUN,
+    NO_WORKER_SERVER,
+    NOT_READY,
+    RAG_ZERO_RESULTS,
+    SCALED_TO_ZERO,
+    STARTS_THEN_SHUTS_DOWN,
+    WAITING_FOR_WORKER,
+)
 from mobius_gate.verdict import Verdict
-
-WAITING_FOR_WORKER = "Waiting for worker"
-STARTS_THEN_SHUTS_DOWN = "Worker starts then shuts down"
-RAG_ZERO_RESULTS = "RAG returns 0 results"
-CANT_REACH_REDIS = "Service can't reach Redis"
-NOT_READY = "Service not ready"
-SCALED_TO_ZERO = "Worker not running"
-MIGRATIONS_NOT_RUN = "Phase 2 migrations not run"
-NO_WORKER_SERVER = "Worker has no HTTP server"
 
 SYNC_FIX = "run dbt sync (cd mobius-dbt && python scripts/sync_mart_to_chat.py --dest prod) or copy from staging"
 

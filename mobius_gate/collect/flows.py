@@ -30,13 +30,12 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of, services_of
-from mobius_gate.inventory import FlowOutcome, Section, Service
+from mobius_gate.inventory import NOT_SELECTED, FlowOutcome, Section, Service
 from mobius_gate.redact import redact
 from mobius_gate.spec import Checklist, E2EFlow, E2ELiveSpec, E2EStep
 
 #: The flows of checklist.yaml's ``e2e_live``, by name.
 FLOW_KINDS = ("chat", "rag", "scraper")
-NOT_SELECTED = "live flows are opt-in: run with -m e2e_live"
 
 #: Attempts per request on transport errors (connection refused/reset, timeouts).
 TRANSPORT_ATTEMPTS = 3

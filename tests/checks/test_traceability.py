@@ -143,3 +143,18 @@ def test_production_as_found_fails_with_usable_messages(spec: Checklist) -> None
             assert Fix.from_json(verdict.details["fix"]).command() == verdict.fix
     assert not [v for v in verdicts if v.status == "pass" and v.requirement in ("INF-REDIS", "INF-VPC")]
     assert not [v for v in verdicts if v.status == "error"], [v.message() for v in verdicts if v.status == "error"]
+
+
+def test_every_emitted_fix_operation_is_in_the_requirement_table(spec: Checklist) -> None:
+    """The fixes rules emit use only the operations REQUIREMENT_OPERATIONS lists for their requirement."""
+    inv = _production_as_found(spec)
+    emitted = 0
+    for bound in _all_rules():
+        for _, subject in bound.subjects(spec):
+            verdict = bound.judge(subject, spec, inv)
+            if verdict.details.get("fix"):
+                fix = Fix.from_json(verdict.details["fix"])
+                allowed = REQUIREMENT_OPERATIONS[verdict.requirement]
+                assert {step.operation for step in fix.steps} <= set(allowed), verdict.message()
+                emitted += 1
+    assert emitted >= 10

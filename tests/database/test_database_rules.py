@@ -13,8 +13,8 @@ from mobius_gate.inventory import (
     Section,
     SqlInstance,
     VectorNeighbors,
-    migration_recorded,
 )
+from mobius_gate.rules.database import migration_recorded
 from mobius_gate.spec import Checklist, load_checklist
 from mobius_gate.verdict import Verdict
 from tests.checks.factory import CHECKS as phase2
