@@ -77,7 +77,9 @@ class InventorySource:
         from mobius_gate.collect import collect_inventory
 
         target = Target(s.project, s.region, self._emulator_endpoint())
-        options = CollectOptions(timeout_s=s.collect_timeout, db_url=s.db_url, logs_since=s.logs_since, spec=s.spec)
+        options = CollectOptions(
+            timeout_s=s.collect_timeout, db_url=s.db_url, logs_since=s.logs_since, spec=s.spec, live_flows=s.live_flows
+        )
         try:
             return collect_inventory(target, options)
         except CredentialsMissing as exc:

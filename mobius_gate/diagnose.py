@@ -40,16 +40,17 @@ from mobius_gate.fixes import Step
 from mobius_gate.inventory import Inventory, Service
 from mobius_gate.redact import host_port, redact
 from mobius_gate.spec import Checklist, ServiceSpec
+from mobius_gate.symptoms import (
+    CANT_REACH_REDIS,
+    MIGRATIONS_NOT_RUN,
+    NO_WORKER_SERVER,
+    NOT_READY,
+    RAG_ZERO_RESULTS,
+    SCALED_TO_ZERO,
+    STARTS_THEN_SHUTS_DOWN,
+    WAITING_FOR_WORKER,
+)
 from mobius_gate.verdict import Verdict
-
-WAITING_FOR_WORKER = "Waiting for worker"
-STARTS_THEN_SHUTS_DOWN = "Worker starts then shuts down"
-RAG_ZERO_RESULTS = "RAG returns 0 results"
-CANT_REACH_REDIS = "Service can't reach Redis"
-NOT_READY = "Service not ready"
-SCALED_TO_ZERO = "Worker not running"
-MIGRATIONS_NOT_RUN = "Phase 2 migrations not run"
-NO_WORKER_SERVER = "Worker has no HTTP server"
 
 SYNC_FIX = "run dbt sync (cd mobius-dbt && python scripts/sync_mart_to_chat.py --dest prod) or copy from staging"
 
@@ -89,13 +90,13 @@ def _env(svc: Service, name: str) -> str | None:
 
 
 def _throttled(svc: Service, sspec: ServiceSpec | None, spec: Checklist, inv: Inventory) -> Diagnosis | None:
-    if svc.cpu_throttling is not True:
+    if svc.cpu_always_allocated is not False:
         return None
     return Diagnosis(
         STARTS_THEN_SHUTS_DOWN,
         f"{svc.name} runs with CPU throttling, so its background worker thread gets no CPU outside "
         "requests (staging's #1 issue)",
-        _update(spec, inv, svc.name, cpu_throttling=False),
+        _update(spec, inv, svc.name, cpu_always_allocated=True),
     )
 
 

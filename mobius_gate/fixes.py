@@ -10,26 +10,34 @@ No secret value ever enters a fix: values that only a human has (a secret's
 payload, a database URL) are placeholders such as ``<secret-value>``; a step
 carrying one reports it in :attr:`Step.needs_input` and is not applied blindly.
 
-:data:`REQUIREMENT_OPERATIONS` lists, per requirement, the operations its fixes
-use; rules build fixes with the builder functions at the end of this module.
+:data:`REQUIREMENT_OPERATIONS` is the one table of what each requirement's fixes
+may do: every fix a rule builds is checked against it (:func:`operations_checked`),
+and the remediation dispatches from it. Rules build fixes with the builder
+functions at the end of this module (through their judge).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mobius_gate.gcloud import RENDERERS, SECRET_ACCESSOR, run_flags
 from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, ServiceSpec
+
+__all__ = ["SECRET_ACCESSOR"]
 
 #: A value only a human can supply; a step containing one is never applied automatically.
 _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 #: Operations that only read (shown to guide the fix; never applied).
-READ_ONLY = frozenset({"run.revisions.describe", "redis.describe", "vpcaccess.describe"})
+READ_ONLY = frozenset(
+    {"run.revisions.describe", "redis.describe", "vpcaccess.describe", "sql.instances.list", "sql.connect"}
+)
+#: Operations a human runs (a migration in psql, the dbt sync): shown, never applied through an API.
+MANUAL = frozenset({"sql.migrate", "dbt.sync"})
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class Step:
 
     def gcloud(self) -> str:
         try:
-            render = _RENDERERS[self.operation]
+            render = RENDERERS[self.operation]
         except KeyError:
             raise ValueError(f"unknown fix operation {self.operation!r}") from None
         return render(self)
@@ -61,10 +69,6 @@ class Step:
     def needs_input(self) -> list[str]:
         """Placeholders (``<secret-value>``) a human must fill before this step can run."""
         return sorted(set(_PLACEHOLDER.findall(json.dumps(dict(self.params)))))
-
-    @property
-    def mutating(self) -> bool:
-        return self.operation not in READ_ONLY
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,209 +115,62 @@ class Fix:
         return cls(data["requirement"], data["resource"], steps, data.get("note"))
 
 
-# --------------------------------------------------------------------------- rendering
+OPERATIONS = frozenset(RENDERERS)
 
-
-def _q(value: Any) -> str:
-    return shlex.quote(str(value))
-
-
-def _where(step: Step) -> str:
-    region = f" --region={step.region}" if step.region else ""
-    return f"{region} --project={step.project}"
-
-
-def _pairs(mapping: Mapping[str, Any]) -> str:
-    return ",".join(f"{k}={v}" for k, v in mapping.items())
-
-
-#: Cloud Run flags in the order the checklist writes them: parameter → flag renderer.
-_RUN_FLAGS: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
-    ("image", lambda v: f"--image={_q(v)}"),
-    ("service_account", lambda v: f"--service-account={_q(v)}"),
-    ("add_cloudsql_instances", lambda v: f"--add-cloudsql-instances={_q(','.join(v))}"),
-    ("set_env_vars", lambda v: f"--set-env-vars={_q(_pairs(v))}"),
-    ("remove_env_vars", lambda v: f"--remove-env-vars={_q(','.join(v))}"),
-    ("update_env_vars", lambda v: f"--update-env-vars={_q(_pairs(v))}"),
-    ("set_secrets", lambda v: f"--set-secrets={_q(_pairs(v))}"),
-    ("update_secrets", lambda v: f"--update-secrets={_q(_pairs(v))}"),
-    ("remove_secrets", lambda v: f"--remove-secrets={_q(','.join(v))}"),
-    ("vpc_connector", lambda v: f"--vpc-connector={_q(v)}"),
-    ("vpc_egress", lambda v: f"--vpc-egress={_q(v)}"),
-    ("min_instances", lambda v: f"--min-instances={int(v)}"),
-    ("max_instances", lambda v: f"--max-instances={int(v)}"),
-    ("cpu_throttling", lambda v: "--cpu-throttling" if v else "--no-cpu-throttling"),
-    ("timeout_seconds", lambda v: f"--timeout={int(v)}"),
-    ("ingress", lambda v: f"--ingress={_q(v)}"),
-    ("command", lambda v: f"--command={_q(','.join(v))}"),
-    ("args", lambda v: f"--args={_q(','.join(v))}"),
-    ("allow_unauthenticated", lambda v: "--allow-unauthenticated" if v else "--no-allow-unauthenticated"),
+_ENABLE = ("services.enable",)
+_RUN_UPDATE = ("run.update",)
+_SERVICE_RULES = (
+    "SVC-IMAGE",
+    "SVC-ACCOUNT",
+    "SVC-CPU-ALWAYS",
+    "SVC-MIN-INSTANCES",
+    "SVC-MAX-INSTANCES",
+    "SVC-TIMEOUT",
+    "SVC-VPC-CONNECTOR",
+    "SVC-VPC-EGRESS",
+    "SVC-ENV",
+    "SVC-REDIS-SHARED",
+    "SVC-SECRET-REF",
+    "SVC-CLOUDSQL",
+    "SVC-COMMAND",
 )
 
-
-def _run_flags(params: Mapping[str, Any]) -> str:
-    unknown = set(params) - {name for name, _ in _RUN_FLAGS}
-    if unknown:
-        raise ValueError(f"unknown Cloud Run parameter(s): {', '.join(sorted(unknown))}")
-    flags = [render(params[name]) for name, render in _RUN_FLAGS if params.get(name) is not None]
-    return " ".join(f for f in flags if f)
-
-
-def _run_deploy(s: Step) -> str:
-    return f"gcloud run deploy {s.target} {_run_flags(s.params)}{_where(s)}"
-
-
-def _run_update(s: Step) -> str:
-    return f"gcloud run services update {s.target} {_run_flags(s.params)}{_where(s)}"
-
-
-def _run_iam(verb: str) -> Callable[[Step], str]:
-    def render(s: Step) -> str:
-        return (
-            f"gcloud run services {verb}-iam-policy-binding {s.target} --member={_q(s.params['member'])}"
-            f" --role={s.params.get('role', 'roles/run.invoker')}{_where(s)}"
-        )
-
-    return render
-
-
-def _run_traffic(s: Step) -> str:
-    revisions = s.params.get("to_revisions")
-    to = f"--to-revisions={_q(_pairs(revisions))}" if revisions else "--to-latest"
-    return f"gcloud run services update-traffic {s.target} {to}{_where(s)}"
-
-
-def _run_revision_describe(s: Step) -> str:
-    return f"gcloud run revisions describe {s.params['revision']}{_where(s)}"
-
-
-def _services_enable(s: Step) -> str:
-    return f"gcloud services enable {s.target} --project={s.project}"
-
-
-def _redis_create(s: Step) -> str:
-    p = s.params
-    return (
-        f"gcloud redis instances create {s.target}{_where(s)} --tier={p['tier'].lower()}"
-        f" --size={p['memory_size_gb']} --redis-version={p['redis_version'].lower()}"
-        f" --connect-mode={p['connect_mode'].lower().replace('_', '-')}"
-        + (f" --network={p['network']}" if p.get("network") not in (None, "default") else "")
-    )
-
-
-def _redis_update(s: Step) -> str:
-    return f"gcloud redis instances update {s.target} --size={s.params['memory_size_gb']}{_where(s)}"
-
-
-def _redis_upgrade(s: Step) -> str:
-    version = s.params["redis_version"].lower()
-    return f"gcloud redis instances upgrade {s.target} --redis-version={version}{_where(s)}"
-
-
-def _redis_describe(s: Step) -> str:
-    return f"gcloud redis instances describe {s.target}{_where(s)}"
-
-
-def _redis_delete(s: Step) -> str:
-    return f"gcloud redis instances delete {s.target}{_where(s)}"
-
-
-def _connector_create(s: Step) -> str:
-    p = s.params
-    return (
-        f"gcloud compute networks vpc-access connectors create {s.target}{_where(s)}"
-        f" --network={p['network']} --range={p['ip_cidr_range']}"
-        f" --min-instances={p['min_instances']} --max-instances={p['max_instances']}"
-    )
-
-
-def _connector_update(s: Step) -> str:
-    flags = " ".join(
-        f"--{key.replace('_', '-')}={s.params[key]}" for key in ("min_instances", "max_instances") if key in s.params
-    )
-    return f"gcloud compute networks vpc-access connectors update {s.target} {flags}{_where(s)}"
-
-
-def _connector_describe(s: Step) -> str:
-    return f"gcloud compute networks vpc-access connectors describe {s.target}{_where(s)}"
-
-
-def _connector_delete(s: Step) -> str:
-    return f"gcloud compute networks vpc-access connectors delete {s.target}{_where(s)}"
-
-
-def _secret_create(s: Step) -> str:
-    return f"gcloud secrets create {s.target} --replication-policy=automatic --project={s.project}"
-
-
-def _secret_version_add(s: Step) -> str:
-    value = s.params.get("value", "<secret-value>")
-    return f"echo -n {_q(value)} | gcloud secrets versions add {s.target} --data-file=- --project={s.project}"
-
-
-def _secret_version_enable(s: Step) -> str:
-    return f"gcloud secrets versions enable {s.params['version']} --secret={s.target} --project={s.project}"
-
-
-def _secret_iam_add(s: Step) -> str:
-    return (
-        f"gcloud secrets add-iam-policy-binding {s.target} --member={_q(s.params['member'])}"
-        f" --role={s.params.get('role', SECRET_ACCESSOR)} --project={s.project}"
-    )
-
-
-_RENDERERS: dict[str, Callable[[Step], str]] = {
-    "services.enable": _services_enable,
-    "run.deploy": _run_deploy,
-    "run.update": _run_update,
-    "run.iam.add": _run_iam("add"),
-    "run.iam.remove": _run_iam("remove"),
-    "run.traffic": _run_traffic,
-    "run.revisions.describe": _run_revision_describe,
-    "redis.create": _redis_create,
-    "redis.update": _redis_update,
-    "redis.upgrade": _redis_upgrade,
-    "redis.delete": _redis_delete,
-    "redis.describe": _redis_describe,
-    "vpcaccess.create": _connector_create,
-    "vpcaccess.update": _connector_update,
-    "vpcaccess.delete": _connector_delete,
-    "vpcaccess.describe": _connector_describe,
-    "secrets.create": _secret_create,
-    "secrets.versions.add": _secret_version_add,
-    "secrets.versions.enable": _secret_version_enable,
-    "secrets.iam.add": _secret_iam_add,
-}
-
-OPERATIONS = frozenset(_RENDERERS)
-
-#: Per requirement, the operations its fixes are made of (the remediation's catalogue).
+#: Per requirement, every operation its fixes may contain: the one table fixes are checked against.
 REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
-    "INF-API": ("services.enable",),
-    "INF-REDIS": ("redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
-    "INF-REDIS-URL": ("run.update",),
-    "INF-VPC": ("vpcaccess.create", "vpcaccess.update", "vpcaccess.delete", "vpcaccess.describe"),
-    "INF-SECRET": ("secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
-    "SVC-DEPLOYED": ("run.deploy",),
+    "INF-API": _ENABLE,
+    "INF-REDIS": (*_ENABLE, "redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
+    "INF-REDIS-URL": _RUN_UPDATE,
+    "INF-VPC": (
+        *_ENABLE,
+        "vpcaccess.create",
+        "vpcaccess.update",
+        "vpcaccess.delete",
+        "vpcaccess.describe",
+        *_RUN_UPDATE,
+    ),
+    "INF-SECRET": (*_ENABLE, "secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
+    "DB-EXISTS": ("sql.databases.create",),
+    "DB-MIGRATION": ("sql.databases.create", "sql.migrate"),
+    "DB-RAG-META": ("sql.databases.create", "sql.connect", "dbt.sync"),
+    "DB-RAG-CONSISTENT": ("dbt.sync",),
+    "DB-PRIVATE-IP": (*_ENABLE, "sql.instances.list", "sql.instances.patch"),
+    "SVC-DEPLOYED": (*_ENABLE, "run.deploy"),
     "SVC-READY": ("run.traffic", "run.revisions.describe"),
-    "SVC-IMAGE": ("run.update",),
-    "SVC-ACCOUNT": ("run.update",),
-    "SVC-CPU-ALWAYS": ("run.update",),
-    "SVC-MIN-INSTANCES": ("run.update",),
-    "SVC-MAX-INSTANCES": ("run.update",),
-    "SVC-TIMEOUT": ("run.update",),
-    "SVC-VPC-CONNECTOR": ("run.update",),
-    "SVC-VPC-EGRESS": ("run.update",),
-    "SVC-ENV": ("run.update",),
-    "SVC-REDIS-SHARED": ("run.update",),
-    "SVC-SECRET-REF": ("run.update",),
-    "SVC-CLOUDSQL": ("run.update",),
-    "SVC-INGRESS": ("run.iam.add", "run.iam.remove", "run.update"),
-    "SVC-COMMAND": ("run.update",),
-    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", "run.update"),
+    **{requirement: _RUN_UPDATE for requirement in _SERVICE_RULES},
+    "SVC-INGRESS": ("run.iam.add", "run.iam.remove", *_RUN_UPDATE),
+    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", *_RUN_UPDATE),
 }
 
-SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
+
+def operations_checked(fix: Fix) -> Fix:
+    """``fix`` itself, once every operation in it is one :data:`REQUIREMENT_OPERATIONS` allows its requirement."""
+    allowed = REQUIREMENT_OPERATIONS.get(fix.requirement, ())
+    stray = sorted({step.operation for step in fix.steps} - set(allowed))
+    if stray:
+        raise ValueError(f"{fix.requirement} fix uses {', '.join(stray)}, not in REQUIREMENT_OPERATIONS")
+    return fix
+
+
 RUN_INVOKER = "roles/run.invoker"
 
 #: REDIS_URL when the instance's address is not known yet (the checklist's own placeholder).
@@ -427,7 +284,7 @@ def secret_fix(
 
 def update_service(requirement: str, svc: ServiceSpec, where: Where, **params: Any) -> Fix:
     """``gcloud run services update SVC --flag=value ...`` for one deviation."""
-    _run_flags(params)  # reject unknown parameters early
+    run_flags(params)  # reject unknown parameters early
     return Fix(requirement, svc.name, (Step("run.update", svc.name, where.project, where.region, params),))
 
 
@@ -444,7 +301,7 @@ def deploy_service(spec: Checklist, svc: ServiceSpec, where: Where, redis_host_p
         "vpc_egress": svc.vpc_egress,
         "min_instances": svc.min_instances,
         "max_instances": svc.max_instances,
-        "cpu_throttling": False if svc.cpu_always_allocated else None,
+        "cpu_always_allocated": True if svc.cpu_always_allocated else None,
         "timeout_seconds": svc.timeout_seconds,
         "command": svc.command,
         "args": svc.args,

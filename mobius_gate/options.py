@@ -131,6 +131,8 @@ class Settings:
     db_url: str | None
     logs_since: timedelta
     collect_timeout: float
+    #: The run selected the live flows (``-m e2e_live``): collect their outcomes.
+    live_flows: bool = False
 
     @property
     def source_label(self) -> str:
@@ -196,4 +198,5 @@ def build_settings(config: pytest.Config) -> Settings:
         db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
         logs_since=parse_duration(opt("mobius_logs_since")),
         collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
+        live_flows="e2e_live" in (config.option.markexpr or ""),
     )

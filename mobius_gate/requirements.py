@@ -1,24 +1,36 @@
-"""The requirement catalogue and the ``@check`` decorator that binds a rule to it.
+"""The requirement catalogue and the ``@check`` decorator: a rule states its ID, subjects and section once.
 
-Every check carries a requirement ID from ``DESIGN.md``. A check is written as a
-pure rule returning a :class:`~mobius_gate.verdict.Verdict`::
+A check is a short pure rule over one typed subject, returning through a
+:class:`~mobius_gate.rules.judge.Judge` bound to its ID, resource and section::
 
-    @check("INF-API", subjects=lambda spec: [(api, api) for api in spec.apis.required])
-    def test_api_enabled(api: str, spec: Checklist, inv: Inventory) -> Verdict:
-        \"\"\"§1.1 "gcloud services enable redis.googleapis.com ..." \"\"\"
+    @check("SVC-IMAGE", services())
+    def test_service_image(it: Deployed, judge: Judge) -> Verdict:
+        \"\"\"§3: the image is the checklist's.
+
+        > --image=gcr.io/$PROD_PROJECT/mobius-chat-api:latest
+        \"\"\"
         ...
 
 ``@check`` returns the pytest test function (parametrized per subject by the
-plugin) and keeps the pure rule in :data:`RULES` for reports and remediation.
+plugin) and keeps the :class:`BoundRule` in :data:`RULES`; :meth:`BoundRule.judge`
+is the complete verdict (section guard, not deployed, rule, diagnosis) that the
+plugin, :mod:`mobius_gate.engine`, reports and remediation all use.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
+
+if TYPE_CHECKING:
+    from mobius_gate.inventory import Inventory
+    from mobius_gate.rules.judge import Judge
+    from mobius_gate.rules.subjects import Over
+    from mobius_gate.spec import Checklist
+    from mobius_gate.verdict import Verdict
 
 Phase = Literal["infra", "database", "services", "verification"]
 Severity = Literal["blocking", "advisory"]
@@ -92,38 +104,60 @@ CATALOGUE: dict[str, Requirement] = {
         # Phase 4 — verification
         _r("VER-HEALTH", "/health answers 200", "verification", "4.2", ("services", "health")),
         _r("VER-LOGS", "worker logged its start lines", "verification", "4.3", ("services", "log_entries")),
-        _r("VER-E2E-CHAT", "live chat flow", "verification", "4.4", ("services",)),
-        _r("VER-E2E-RAG", "live RAG flow", "verification", "4.4", ("services",)),
-        _r("VER-E2E-SCRAPER", "live scraper flow", "verification", "4.4", ("services",)),
+        _r("VER-E2E-CHAT", "live chat flow", "verification", "4.4", ("services", "live_flows")),
+        _r("VER-E2E-RAG", "live RAG flow", "verification", "4.4", ("services", "live_flows")),
+        _r("VER-E2E-SCRAPER", "live scraper flow", "verification", "4.4", ("services", "live_flows")),
     ]
 }
 
-#: A subject generator: checklist → [(test id, subject)].
-Subjects = Callable[[Any], Iterable[tuple[str, Any]]]
+#: A rule: (typed subject, judge) -> verdict. Pure: it reads only the judge's checklist and inventory.
+Rule = Callable[[Any, "Judge"], "Verdict"]
+#: A rule's checklist section: fixed text, or computed from the subject and the checklist.
+SectionOf = str | Callable[[Any, "Checklist"], str] | None
 
 
 @dataclass
 class BoundRule:
+    """A rule bound to its requirement, its subjects and its checklist section."""
+
     requirement: Requirement
-    rule: Callable[..., Any]
-    subjects: Subjects
+    rule: Rule
+    over: Over
     name: str
     doc: str = ""
     extra_marks: list[Any] = field(default_factory=list)
+    section: SectionOf = None
+
+    def subjects(self, spec: Checklist) -> list[tuple[str, Any]]:
+        """``(test id, subject)`` for every subject the requirement applies to in ``spec``."""
+        return [(self.over.ident(subject), subject) for subject in self.over.generate(spec)]
+
+    def section_of(self, subject: Any, spec: Checklist) -> str:
+        if callable(self.section):
+            return self.section(subject, spec)
+        if self.section is not None:
+            return self.section
+        return self.over.section_of(subject) or self.requirement.section
+
+    def judge(self, subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
+        """The complete verdict on ``subject``: section guard, not deployed, the rule, its diagnosis."""
+        from mobius_gate.rules.pipeline import judge_subject
+
+        return judge_subject(self, subject, spec, inv)
 
 
-#: Every rule registered by ``@check``, by test function name.
+#: Every rule registered by ``@check``, by ``module::function``.
 RULES: dict[str, BoundRule] = {}
 
 CASE_FIXTURE = "mobius_case"
 
 
-def check(requirement_id: str, subjects: Subjects, *marks: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Bind a pure rule to a requirement and make it a parametrized pytest test."""
+def check(requirement_id: str, over: Over, *marks: Any, section: SectionOf = None) -> Callable[[Rule], Any]:
+    """Bind a pure rule to a requirement and its subjects; return it as a parametrized pytest test."""
     requirement = CATALOGUE[requirement_id]
 
-    def decorate(rule: Callable[..., Any]) -> Callable[..., Any]:
-        bound = BoundRule(requirement, rule, subjects, rule.__name__, rule.__doc__ or "", list(marks))
+    def decorate(rule: Rule) -> Callable[..., Any]:
+        bound = BoundRule(requirement, rule, over, rule.__name__, rule.__doc__ or "", list(marks), section)
         RULES[f"{rule.__module__}::{rule.__name__}"] = bound
 
         def test(mobius_case: Any) -> None:

@@ -275,18 +275,6 @@ def metadata_ids_present(
     return [i for i in ids if i in found]
 
 
-def migration_recorded(migration_id: str, applied: Iterable[str]) -> bool:
-    """``013_chat_progress_events`` is recorded as itself, with ``.sql``, or by its number (``013``/``13``)."""
-    number = re.match(r"^(\d+)", migration_id)
-    for value in applied:
-        stem = value.strip().removesuffix(".sql")
-        if stem == migration_id:
-            return True
-        if number and stem.lstrip("0") == number.group(1).lstrip("0"):
-            return True
-    return False
-
-
 def password_secret_name(project: str) -> str | None:
     """The Secret Manager version to read the password from, per ``$MOBIUS_GATE_DB_PASSWORD_SECRET``."""
     value = os.environ.get(PASSWORD_SECRET_ENV, "").strip()

@@ -172,8 +172,8 @@ def connector_path(name: str | None, project: str | None, region: str | None) ->
 def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Service:
     """A Cloud Run v2 ``Service`` (message or JSON dict) → :class:`Service`.
 
-    ``cpu_throttling`` is True only when ``cpuIdle`` is present and true: the
-    API omits ``cpuIdle: false``, so absence cannot tell "always allocated"
+    ``cpu_always_allocated`` is False only when ``cpuIdle`` is present and true:
+    the API omits ``cpuIdle: false``, so absence cannot tell "always allocated"
     from "default" (see :func:`with_knative_cpu` to fill it from the v1 view).
     """
     svc = to_wire(data)
@@ -202,7 +202,7 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         env=[_env_from_v2(e) for e in container.get("env") or []],
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
-        cpu_throttling=True if resources.get("cpuIdle") is True else None,
+        cpu_always_allocated=False if resources.get("cpuIdle") is True else None,
         # minInstanceCount absent = 0; a service-level minimum adds to the revision's.
         min_instances=_max_of(
             _int(scaling.get("minInstanceCount")) or 0, _int(service_scaling.get("minInstanceCount"))
@@ -264,11 +264,11 @@ def is_knative_service(doc: Any) -> bool:
     )
 
 
-def knative_cpu_throttling(doc: Mapping[str, Any]) -> bool:
-    """CPU throttling of a Knative service's revision template (annotation absent = throttled)."""
+def knative_cpu_always_allocated(doc: Mapping[str, Any]) -> bool:
+    """Whether a Knative service's revision template has CPU always allocated (annotation absent = throttled)."""
     annotations = ((doc.get("spec") or {}).get("template") or {}).get("metadata", {}).get("annotations") or {}
-    value = _bool_text(annotations.get(A_CPU_THROTTLING))
-    return True if value is None else value
+    throttled = _bool_text(annotations.get(A_CPU_THROTTLING))
+    return throttled is False
 
 
 def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> Service:
@@ -308,7 +308,7 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         env=[_env_from_knative(e, aliases) for e in container.get("env") or []],
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
-        cpu_throttling=knative_cpu_throttling(doc),
+        cpu_always_allocated=knative_cpu_always_allocated(doc),
         min_instances=_max_of(_int(tpl_ann.get(A_MIN_SCALE)) or 0, _int(svc_ann.get(A_SERVICE_MIN))),
         max_instances=_min_of(_int(tpl_ann.get(A_MAX_SCALE)), _int(svc_ann.get(A_SERVICE_MAX))),
         timeout_seconds=_int(tpl_spec.get("timeoutSeconds")) or DEFAULT_TIMEOUT_S,
@@ -357,10 +357,10 @@ def _env_from_knative(var: Mapping[str, Any], aliases: Mapping[str, str]) -> Env
 
 
 def with_knative_cpu(service: Service, knative: Mapping[str, Any] | None) -> Service:
-    """``service`` with ``cpu_throttling`` from its v1 view (the only view that says it)."""
+    """``service`` with ``cpu_always_allocated`` from its v1 view (the only view that says it)."""
     if knative is None:
         return service
-    return service.model_copy(update={"cpu_throttling": knative_cpu_throttling(knative)})
+    return service.model_copy(update={"cpu_always_allocated": knative_cpu_always_allocated(knative)})
 
 
 # --------------------------------------------------------------------------- other resources

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mobius_gate.collect import apis, database, health, logs, project_iam, redis, secrets, sql, vector, vpc
+from mobius_gate.collect import apis, database, flows, health, logs, project_iam, redis, secrets, sql, vector, vpc
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import services_of
 from mobius_gate.inventory import Section
@@ -46,4 +46,5 @@ REGISTRY: dict[str, Collector] = {
     "vector_neighbors": Collector(vector.collect, "querying the vector index", "aiplatform.googleapis.com"),
     "health": Collector(health.collect, "probing health endpoints", "run.googleapis.com"),
     "log_entries": Collector(logs.collect, "listing worker log entries", "logging.googleapis.com"),
+    "live_flows": Collector(flows.collect, "running the live end-to-end flows", None, needs_google=False),
 }

@@ -10,7 +10,7 @@ Three views are combined:
    ``run.googleapis.com/cpu-throttling`` annotation on the revision template.
 
 A failed IAM read leaves that service's ``invoker_members`` unknown (None); a
-failed v1 view leaves ``cpu_throttling`` as v2 says it (usually unknown). Both
+failed v1 view leaves ``cpu_always_allocated`` as v2 says it (usually unknown). Both
 are noted in the section's ``cause``; only a failed v2 list fails the section, and so
 does a service without a revision template (a malformed answer: judging it would
 pass SVC-DEPLOYED on nothing).

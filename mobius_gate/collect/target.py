@@ -45,6 +45,8 @@ class CollectOptions:
     logs_since: timedelta = field(default_factory=lambda: timedelta(hours=24))
     #: Per-request timeout for health probes.
     health_timeout_s: float = 10.0
+    #: Run the live end-to-end flows of §4.4 (the run selected ``-m e2e_live``).
+    live_flows: bool = False
     #: The checklist resolved for the target (``--checklist``); None = the repository's checklist.yaml.
     spec: Checklist | None = None
 

@@ -1,23 +1,19 @@
-"""What the check modules share: redacted verdicts, comparison bookkeeping, guards.
+"""What the check modules share: redacted verdicts, the inspect note of errors, comparison bookkeeping.
 
-Every verdict a check returns is built by :func:`verdict`, which passes each text
-field through :func:`mobius_gate.redact.redact` — so no credential that reached the
-inventory (a DSN password in a plain env value) can reach a message, a report
-or a fix.
+Every verdict a check returns is built by :func:`verdict` (through its
+:class:`~mobius_gate.rules.judge.Judge`), which passes each text field through
+:func:`mobius_gate.redact.redact` — so no credential that reached the inventory
+(a DSN password in a plain env value) can reach a message, a report or a fix.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from mobius_gate.fixes import Fix, Where
-from mobius_gate.inventory import Inventory, Section, Service
+from mobius_gate.fixes import Fix
+from mobius_gate.inventory import Section
 from mobius_gate.redact import redact
-from mobius_gate.requirements import CATALOGUE
-from mobius_gate.spec import Checklist, ServiceSpec
 from mobius_gate.verdict import Status, Verdict
 
 #: The table every service rule of Phase 3 stems from.
@@ -59,30 +55,10 @@ def verdict(
         expected=redact(expected),
         actual=redact(actual),
         fix=redact(fix_text),
-        section=section or CATALOGUE[requirement].section,
+        section=section,
         diagnosis=redact(diagnosis),
         details=extra,
     )
-
-
-def passed(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
-    """A redacted pass (see :func:`verdict`)."""
-    return verdict("pass", requirement, resource, reason, **kw)
-
-
-def failed(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
-    """A redacted fail (see :func:`verdict`)."""
-    return verdict("fail", requirement, resource, reason, **kw)
-
-
-def errored(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
-    """A redacted error (see :func:`verdict`); :func:`guarded` adds :func:`inspect_note` when it names no fix."""
-    return verdict("error", requirement, resource, reason, **kw)
-
-
-def not_applicable(requirement: str, resource: str, reason: str, **kw: Any) -> Verdict:
-    """A redacted not-applicable verdict (see :func:`verdict`)."""
-    return verdict("na", requirement, resource, reason, **kw)
 
 
 #: How to read by hand what a requirement judges: ``{name}`` is the resource's first part.
@@ -116,75 +92,9 @@ def inspect_note(requirement: str, resource: str, project: str | None = None, re
     )
 
 
-def where(inv: Inventory) -> Where:
-    return Where(inv.project, inv.region)
-
-
 def section_cause(section: Section[Any], default: str) -> str:
     """Why a ``disabled``/``unavailable`` section is empty, as a clause."""
     return section.cause or default
-
-
-def blocked(requirement: str, resource: str, inv: Inventory, sections: tuple[str, ...]) -> Verdict | None:
-    """error / na when a section the rule needs could not be read (the plugin does this first, too)."""
-    for name in sections:
-        try:
-            section = inv.section(name)
-        except AttributeError:
-            continue  # a section another collector owns (database, health, ...)
-        if section.status == "unavailable":
-            cause = section_cause(section, "could not be read")
-            return verdict(
-                "error",
-                requirement,
-                resource,
-                f"cannot judge: {name} unavailable ({cause})",
-                fix=inspect_note(requirement, resource, inv.project, inv.region),
-            )
-        if section.status == "not_collected":
-            cause = section_cause(section, "this source does not cover it")
-            return verdict("na", requirement, resource, f"{name} not collected ({cause})")
-    return None
-
-
-def guarded(
-    requirement: str, label: Callable[[Any], str] | None = None
-) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
-    """Return error/na before judging when a section the requirement needs is unavailable/not collected.
-
-    An error the rule returns without a fix gets :func:`inspect_note`, so every
-    error says what to do next. ``label`` names the resource of a subject that is
-    not a plain name (default :func:`subject_label`).
-    """
-    needs = CATALOGUE[requirement].needs
-
-    def decorate(rule: Callable[..., Verdict]) -> Callable[..., Verdict]:
-        @functools.wraps(rule)
-        def judged(subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
-            stop = blocked(requirement, (label or subject_label)(subject), inv, needs)
-            result = stop if stop is not None else rule(subject, spec, inv)
-            if result.status == "error" and not result.fix:
-                note = inspect_note(result.requirement, result.resource, inv.project, inv.region)
-                result = replace(result, fix=note)
-            return result
-
-        return judged
-
-    return decorate
-
-
-def subject_label(subject: Any) -> str:
-    if isinstance(subject, tuple):
-        return str(subject[0])
-    return str(subject)
-
-
-def deployed(requirement: str, svc: ServiceSpec, inv: Inventory) -> Service | Verdict:
-    """The deployed service, or the na verdict every SVC check but SVC-DEPLOYED returns without it."""
-    service = inv.service(svc.name)
-    if service is None:
-        return verdict("na", requirement, svc.name, "not deployed (see SVC-DEPLOYED)", section=svc.section)
-    return service
 
 
 def shown(value: Any) -> str:
@@ -233,41 +143,18 @@ class Findings:
     def unknown_clause(self) -> str:
         return f"cannot confirm {', '.join(self.unknown)}"
 
-    def judge(
-        self,
-        requirement: str,
-        resource: str,
-        *,
-        what: str,
-        fix: Fix | None,
-        section: str,
-        ok: str,
-        consequence: str | None = None,
-    ) -> Verdict:
-        """fail listing every deviation; else error when something is unknown; else pass."""
-        if self.wrong:
-            if len(self.wrong) > 1:
-                reason = f"{what}: {', '.join(self.labels)} differ"
-            else:
-                label = self.labels[0]
-                reason = what if label.lower() in what.lower() else f"{what} ({label})"
-            if consequence:
-                reason += f", so {consequence}"
-            if self.unknown:
-                reason += f"; also {self.unknown_clause()}"
-            return verdict(
-                "fail",
-                requirement,
-                resource,
-                reason,
-                expected=self.expected(),
-                actual=self.actual(),
-                fix=fix,
-                section=section,
-            )
+    def reason(self, what: str, consequence: str | None = None) -> str:
+        """``what`` naming the deviating field(s), the consequence, and any unknown."""
+        if len(self.wrong) > 1:
+            reason = f"{what}: {', '.join(self.labels)} differ"
+        else:
+            label = self.labels[0]
+            reason = what if label.lower() in what.lower() else f"{what} ({label})"
+        if consequence:
+            reason += f", so {consequence}"
         if self.unknown:
-            return verdict("error", requirement, resource, f"{what}: {self.unknown_clause()}", section=section)
-        return verdict("pass", requirement, resource, ok, section=section)
+            reason += f"; also {self.unknown_clause()}"
+        return reason
 
 
 def _pair(label: str, value: str) -> str:

@@ -9,9 +9,12 @@ only its deviation.
 from __future__ import annotations
 
 import json
+import sys
+from types import SimpleNamespace
 from typing import Any
 
 from mobius_gate.diagnose import diagnose
+from mobius_gate.engine import load_rules
 from mobius_gate.inventory import (
     EnvVar,
     IamBinding,
@@ -81,7 +84,7 @@ def conformant_service(spec: Checklist, name: str) -> Service:
         env=_env(svc.env, svc.secrets),
         command=list(svc.command or []),
         args=list(svc.args or []),
-        cpu_throttling=not svc.cpu_always_allocated,
+        cpu_always_allocated=bool(svc.cpu_always_allocated),
         min_instances=svc.min_instances if svc.min_instances is not None else 0,
         max_instances=svc.max_instances if svc.max_instances is not None else 100,
         timeout_seconds=svc.timeout_seconds if svc.timeout_seconds is not None else 300,
@@ -259,8 +262,36 @@ def assert_nothing_leaks(verdict: Verdict, spec: Checklist, inv: Inventory, secr
         assert secret not in text, f"credential leaked into {verdict.requirement} verdict: {text}"
 
 
+def subject_of(test_function: Any, key: Any, spec: Checklist) -> Any:
+    """The typed subject a check is judged over, from its test id (``mobius-rag``, ``("mobius-rag", "ENV")``)."""
+    if isinstance(key, tuple) and all(isinstance(part, str) for part in key):
+        keys = {sep.join(key) for sep in (":", "+", "/")}
+    elif isinstance(key, str):
+        keys = {key}
+    else:
+        return key  # already a typed subject
+    for ident, subject in test_function.mobius_rule.subjects(spec):
+        if ident in keys:
+            return subject
+    raise KeyError(f"{test_function.__name__} has no subject {key!r}")
+
+
 def judge(test_function: Any, subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
-    """Call a check's pure rule and assert that no planted credential reaches the verdict or its diagnosis."""
-    verdict = test_function.mobius_rule.rule(subject, spec, inv)
+    """The complete verdict of a check on a subject (or its test id); no planted credential may reach it."""
+    verdict = test_function.mobius_rule.judge(subject_of(test_function, subject, spec), spec, inv)
     assert_nothing_leaks(verdict, spec, inv)
     return verdict
+
+
+def _check_functions() -> SimpleNamespace:
+    """Every check function by name (they are unique across the check modules)."""
+    load_rules()
+    functions = {}
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("mobius_gate.checks."):
+            functions |= {name: fn for name, fn in vars(module).items() if hasattr(fn, "mobius_rule")}
+    return SimpleNamespace(**functions)
+
+
+#: The check functions, as ``CHECKS.test_service_image``.
+CHECKS = _check_functions()

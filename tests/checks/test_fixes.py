@@ -44,9 +44,9 @@ def test_enable_api() -> None:
 
 
 def test_cpu_throttling_fix_matches_the_checklist_flag(spec: Checklist) -> None:
-    fix = update_service("SVC-CPU-ALWAYS", spec.service("mobius-chat-worker"), WHERE, cpu_throttling=False)
+    fix = update_service("SVC-CPU-ALWAYS", spec.service("mobius-chat-worker"), WHERE, cpu_always_allocated=True)
     assert fix.command() == f"gcloud run services update mobius-chat-worker --no-cpu-throttling {TAIL}"
-    assert fix.steps[0].params == {"cpu_throttling": False}
+    assert fix.steps[0].params == {"cpu_always_allocated": True}
     assert fix.needs_input == []
 
 

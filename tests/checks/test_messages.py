@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from types import ModuleType
 from typing import Any
 
-import mobius_gate.checks.test_phase1_infrastructure as p1
-import mobius_gate.checks.test_phase2_database as p2
-import mobius_gate.checks.test_phase3_services as p3
-import mobius_gate.checks.test_phase4_verification as p4
 import pytest
 
+from mobius_gate.engine import load_rules
 from mobius_gate.inventory import (
     SECTIONS,
     Database,
     DbTable,
+    FlowOutcome,
     HealthProbe,
     Inventory,
     LogEntry,
@@ -37,10 +34,11 @@ from mobius_gate.inventory import (
     VectorNeighbors,
     VpcConnector,
 )
-from mobius_gate.requirements import CATALOGUE, RULES, BoundRule
+from mobius_gate.requirements import CATALOGUE, BoundRule
 from mobius_gate.spec import Checklist
 from mobius_gate.verdict import Verdict
 from tests.checks.factory import (
+    CHECKS,
     LEAKY_DSN,
     assert_nothing_leaks,
     conformant,
@@ -53,7 +51,6 @@ from tests.checks.factory import (
     without,
 )
 
-MODULES: tuple[ModuleType, ...] = (p1, p2, p3, p4)
 #: Planted in messages collectors could pass on (readiness messages, probe errors, log lines, causes).
 SECRET = "Sw33p-S3cret-pw"
 DSN = f"postgresql://app:{SECRET}@10.0.0.5:5432/mobius_chat"
@@ -65,13 +62,7 @@ READABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+\-]*")
 
 
 def _rules() -> list[tuple[BoundRule, Callable[..., Verdict]]]:
-    by_module = {m.__name__: m for m in MODULES}
-    out = []
-    for key, bound in RULES.items():
-        module = by_module.get(key.split("::", 1)[0])
-        if module is not None:
-            out.append((bound, getattr(module, bound.name)))
-    return out
+    return [(bound, getattr(CHECKS, bound.name)) for bound in load_rules()]
 
 
 RULE_PARAMS = [pytest.param(bound, fn, id=bound.name) for bound, fn in _rules()]
@@ -90,7 +81,7 @@ def _judge_all(spec: Checklist, inv: Inventory) -> list[Verdict]:
     verdicts = []
     for bound, fn in _rules():
         for _, subject in bound.subjects(spec):
-            verdict = fn.mobius_rule.rule(subject, spec, inv)
+            verdict = fn.mobius_rule.judge(subject, spec, inv)
             assert_nothing_leaks(verdict, spec, inv, (SECRET,))
             verdicts.append(verdict)
     return verdicts
@@ -129,7 +120,7 @@ def _with_phase2_and_4(spec: Checklist, inv: Inventory, *, database: Database) -
 
 def broken(spec: Checklist, *, database_exists: bool) -> Inventory:
     """A project deviating from every requirement at least once, with credentials planted where text is quoted."""
-    inv = conformant(spec)
+    inv = conformant(spec).model_copy(update={"live_flows": Section[FlowOutcome]()})  # selected; none could run
     inv = inv.model_copy(update={"apis": inv.apis.model_copy(update={"items": inv.apis.items[1:]})})
     inv = with_redis(inv, state="CREATING", tier="STANDARD_HA")
     inv = with_connector(inv, min_instances=3)
@@ -140,7 +131,7 @@ def broken(spec: Checklist, *, database_exists: bool) -> Inventory:
         WORKER,
         ready=False,
         ready_message=f"container exited: could not connect {DSN}",
-        cpu_throttling=True,
+        cpu_always_allocated=False,
         min_instances=0,
         max_instances=3,
         timeout_seconds=300,

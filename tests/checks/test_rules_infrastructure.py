@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import mobius_gate.checks.test_phase1_infrastructure as p1
-
 from mobius_gate.inventory import Inventory, Secret, SecretKeyRef, SecretVersion, VpcConnector
 from mobius_gate.spec import Checklist
+from tests.checks.factory import CHECKS as p1
 from tests.checks.factory import (
     REDIS_HOST,
     judge,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import mobius_gate.checks.test_phase3_services as p3
 import pytest
 
 from mobius_gate.inventory import EnvVar, Inventory, TrafficTarget
 from mobius_gate.spec import Checklist
+from tests.checks.factory import CHECKS as p3
 from tests.checks.factory import (
     LEAKY_DSN,
     LEAKY_PASSWORD,
@@ -33,7 +33,7 @@ def _all_subjects() -> list[tuple[Any, str, Any]]:
     for name in dir(p3):
         fn = getattr(p3, name)
         bound = getattr(fn, "mobius_rule", None)
-        if bound is not None:
+        if bound is not None and bound.requirement.phase == "services":
             out += [(fn, ident, subject) for ident, subject in bound.subjects(SPEC)]
     return out
 
@@ -53,7 +53,7 @@ def test_every_service_check_passes_on_a_conformant_project(fn: Any, ident: str,
     ids=[f"{f.__name__}[{i}]" for f, i, _ in ALL if f is not p3.test_service_deployed],
 )
 def test_every_check_of_an_undeployed_service_is_not_applicable(fn: Any, ident: str, subject: Any) -> None:
-    name = subject[0] if isinstance(subject, tuple) else subject
+    name = (subject[0] if isinstance(subject, tuple) else subject).name
     inv = without(conformant(SPEC), "services", name)
     verdict = judge(fn, subject, SPEC, inv)
     assert verdict.status == "na"
@@ -183,7 +183,7 @@ def test_image_and_account(spec: Checklist, inv: Inventory) -> None:
 
 
 def test_cpu_throttled_worker_fails_with_the_fix(spec: Checklist, inv: Inventory) -> None:
-    inv = with_service(inv, "mobius-chat-worker", cpu_throttling=True)
+    inv = with_service(inv, "mobius-chat-worker", cpu_always_allocated=False)
     verdict = judge(p3.test_cpu_always_allocated, "mobius-chat-worker", spec, inv)
     assert verdict.status == "fail"
     message = verdict.message()
@@ -193,7 +193,7 @@ def test_cpu_throttled_worker_fails_with_the_fix(spec: Checklist, inv: Inventory
 
 
 def test_cpu_throttling_unknown_is_an_error(spec: Checklist, inv: Inventory) -> None:
-    inv = with_service(inv, "mobius-skills-scraper", cpu_throttling=None)
+    inv = with_service(inv, "mobius-skills-scraper", cpu_always_allocated=None)
     verdict = judge(p3.test_cpu_always_allocated, "mobius-skills-scraper", spec, inv)
     assert verdict.status == "error"
     assert "cannot confirm CPU allocation: the Cloud Run v2 view omits cpuIdle" in verdict.reason

@@ -9,19 +9,20 @@ the shape of every message the gate would print.
 from __future__ import annotations
 
 import re
+import sys
+from collections import Counter
 from pathlib import Path
 
-import mobius_gate.checks.test_phase1_infrastructure as p1
-import mobius_gate.checks.test_phase2_database as p2
-import mobius_gate.checks.test_phase3_services as p3
-import mobius_gate.checks.test_phase4_verification as p4
+import mobius_gate.checks
 import pytest
 
+from mobius_gate.engine import load_rules
 from mobius_gate.fixes import REQUIREMENT_OPERATIONS, Fix
 from mobius_gate.inventory import Inventory
-from mobius_gate.requirements import CATALOGUE, RULES, BoundRule
+from mobius_gate.requirements import CATALOGUE, BoundRule
 from mobius_gate.spec import Checklist
 from tests.checks.factory import (
+    CHECKS,
     LEAKY_DSN,
     conformant,
     judge,
@@ -32,25 +33,26 @@ from tests.checks.factory import (
 )
 
 CHECKLIST_MD = Path(__file__).parent / "data" / "production-migration-checklist.md"
-#: The check module of each phase.
-PHASE_MODULES = {"infra": p1, "database": p2, "services": p3, "verification": p4}
-MODULES = tuple(PHASE_MODULES.values())
+CHECKS_DIR = Path(mobius_gate.checks.__file__).parent
+#: The file-name prefix of each phase's check modules (one module per topic).
+PHASE_PREFIXES = {
+    "infra": "test_infra_",
+    "database": "test_db_",
+    "services": "test_svc_",
+    "verification": "test_verify_",
+}
 #: Phases whose fixes are API operations (Phase 2's are SQL / sync commands, Phase 4's read logs).
 API_FIX_PHASES = ("infra", "services")
-
-
-def _rules_of(modules: tuple[object, ...]) -> list[BoundRule]:
-    prefixes = tuple(f"{m.__name__}::" for m in modules)  # type: ignore[attr-defined]
-    return [bound for key, bound in RULES.items() if key.startswith(prefixes)]
+REQUIREMENT_ID = re.compile(r"\b(?:INF|DB|SVC|VER)(?:-[A-Z0-9]+)+\b")
 
 
 def _all_rules() -> list[BoundRule]:
-    return _rules_of(MODULES)
+    return load_rules()
 
 
 def _my_rules() -> list[BoundRule]:
     """The Phase 1 and Phase 3 rules (the production-as-found judgement below)."""
-    return _rules_of((p1, p3))
+    return [b for b in _all_rules() if b.requirement.phase in ("infra", "services")]
 
 
 def _normalize(text: str) -> str:
@@ -62,12 +64,22 @@ def test_every_requirement_has_a_rule() -> None:
     assert set(CATALOGUE) - covered == set()
 
 
-def test_rules_live_in_the_module_of_their_phase() -> None:
+def test_rules_live_in_a_topic_module_of_their_phase() -> None:
     rules = _all_rules()
-    assert {b.requirement.phase for b in rules} == set(PHASE_MODULES)
+    assert {b.requirement.phase for b in rules} == set(PHASE_PREFIXES)
     for bound in rules:
-        module = PHASE_MODULES[bound.requirement.phase]
-        assert getattr(module, bound.name).mobius_rule is bound
+        module = sys.modules[bound.rule.__module__]
+        assert Path(module.__file__ or "").name.startswith(PHASE_PREFIXES[bound.requirement.phase]), bound.name
+        assert getattr(CHECKS, bound.name).mobius_rule is bound
+
+
+def test_a_requirement_id_is_stated_at_most_twice_in_the_checks() -> None:
+    """A rule states its ID once, in its decorator (a reason may point at one other requirement)."""
+    counts = Counter(
+        found for path in CHECKS_DIR.glob("*.py") for found in REQUIREMENT_ID.findall(path.read_text(encoding="utf-8"))
+    )
+    assert set(counts) <= set(CATALOGUE)
+    assert {rid: n for rid, n in counts.items() if n > 2} == {}
 
 
 @pytest.mark.parametrize("bound", _all_rules(), ids=lambda b: b.name)
@@ -107,7 +119,7 @@ def test_production_as_found_fails_with_usable_messages(spec: Checklist) -> None
     inv = _production_as_found(spec)
     verdicts = []
     for bound in _my_rules():
-        fn = getattr(PHASE_MODULES[bound.requirement.phase], bound.name)
+        fn = getattr(CHECKS, bound.name)
         verdicts += [judge(fn, subject, spec, inv) for _, subject in bound.subjects(spec)]
     failed = [v for v in verdicts if v.status == "fail"]
     by_requirement = {v.requirement for v in failed}
@@ -131,3 +143,18 @@ def test_production_as_found_fails_with_usable_messages(spec: Checklist) -> None
             assert Fix.from_json(verdict.details["fix"]).command() == verdict.fix
     assert not [v for v in verdicts if v.status == "pass" and v.requirement in ("INF-REDIS", "INF-VPC")]
     assert not [v for v in verdicts if v.status == "error"], [v.message() for v in verdicts if v.status == "error"]
+
+
+def test_every_emitted_fix_operation_is_in_the_requirement_table(spec: Checklist) -> None:
+    """The fixes rules emit use only the operations REQUIREMENT_OPERATIONS lists for their requirement."""
+    inv = _production_as_found(spec)
+    emitted = 0
+    for bound in _all_rules():
+        for _, subject in bound.subjects(spec):
+            verdict = bound.judge(subject, spec, inv)
+            if verdict.details.get("fix"):
+                fix = Fix.from_json(verdict.details["fix"])
+                allowed = REQUIREMENT_OPERATIONS[verdict.requirement]
+                assert {step.operation for step in fix.steps} <= set(allowed), verdict.message()
+                emitted += 1
+    assert emitted >= 10

@@ -78,7 +78,7 @@ def test_staging_services_match_the_checklist(staging_inventory: Inventory) -> N
         assert got.ready is True and got.region == REGION, want.name
         if want.cpu_always_allocated:
             # v2 omits cpuIdle:false; only the v1 view can say "always allocated"
-            assert got.cpu_throttling is False, want.name
+            assert got.cpu_always_allocated is True, want.name
         if want.role == "worker":
             assert (got.min_instances, got.max_instances, got.timeout_seconds) == (1, 1, 3600), want.name
         if want.uses_redis:
@@ -91,7 +91,7 @@ def test_staging_services_match_the_checklist(staging_inventory: Inventory) -> N
             assert var.secret_ref.secret == want.secret_ref(key)[0]
         if want.public is not None:
             assert ("allUsers" in (got.invoker_members or [])) is want.public, want.name
-    assert inv.service("mobius-chat-api").cpu_throttling is True  # an API left on request-based CPU
+    assert inv.service("mobius-chat-api").cpu_always_allocated is False  # an API left on request-based CPU
 
 
 def test_staging_infrastructure_values(staging_inventory: Inventory) -> None:
@@ -213,7 +213,7 @@ def test_prod_disabled_apis_make_sections_disabled() -> None:
     assert sql is not None and sql.public_ip is True
     assert "redis.googleapis.com" not in inv.apis.items and "run.googleapis.com" in inv.apis.items
     rag = inv.service("mobius-rag")
-    assert rag is not None and rag.cpu_throttling is True and rag.vpc_connector is None
+    assert rag is not None and rag.cpu_always_allocated is False and rag.vpc_connector is None
 
 
 def test_forbidden_api_is_unavailable_permission_denied() -> None:
@@ -233,9 +233,9 @@ def test_cpu_throttled_worker_is_seen_through_the_v1_view() -> None:
     with Emulator("worker-cpu-throttled", project=PROJECT) as emu:
         inv = collect(emu, sections={"services"})
     worker = inv.service("mobius-chat-worker")
-    assert worker is not None and worker.cpu_throttling is True
+    assert worker is not None and worker.cpu_always_allocated is False
     scraper = inv.service("mobius-skills-scraper-worker")
-    assert scraper is not None and scraper.cpu_throttling is False
+    assert scraper is not None and scraper.cpu_always_allocated is True
 
 
 def test_subset_of_sections_calls_only_their_apis() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from mobius_gate.e2e_live import TRANSPORT_ATTEMPTS, FlowRunner, may_retry
+from mobius_gate.collect.flows import TRANSPORT_ATTEMPTS, FlowRunner, may_retry
 from mobius_gate.spec import E2EFlow, E2ELiveSpec, E2EStep
 
 

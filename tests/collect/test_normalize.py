@@ -70,7 +70,7 @@ def test_v1_api_and_v2_json_of_the_same_service_are_equal_models() -> None:
     from_v2 = with_knative_cpu(service_from_v2(v2_worker()), v1_worker())
     from_v1 = service_from_knative(v1_worker(), project="mobiusos-new")
     assert from_v2 == from_v1
-    assert from_v1.cpu_throttling is False
+    assert from_v1.cpu_always_allocated is True
     assert from_v1.min_instances == 1 and from_v1.max_instances == 1
     assert from_v1.vpc_connector == "mobius-redis-connector"
     assert from_v1.vpc_connector_path == "projects/mobiusos-new/locations/us-central1/connectors/mobius-redis-connector"
@@ -98,25 +98,25 @@ def test_v2_proto_message_and_json_dict_normalize_the_same() -> None:
 
 
 def test_v2_omitted_cpu_idle_is_unknown_not_always_allocated() -> None:
-    assert service_from_v2(v2_worker()).cpu_throttling is None
+    assert service_from_v2(v2_worker()).cpu_always_allocated is None
 
 
 def test_v2_cpu_idle_false_is_still_unknown() -> None:
     data = minimal_v2()
     data["template"]["containers"][0]["resources"] = {"cpuIdle": False}
-    assert service_from_v2(data).cpu_throttling is None
+    assert service_from_v2(data).cpu_always_allocated is None
 
 
 def test_v2_cpu_idle_true_means_throttled() -> None:
     data = minimal_v2()
     data["template"]["containers"][0]["resources"] = {"cpuIdle": True}
-    assert service_from_v2(data).cpu_throttling is True
+    assert service_from_v2(data).cpu_always_allocated is False
 
 
 def test_v2_proto_message_cpu_idle_default_is_unknown() -> None:
     message = run_v2.Service(name="projects/p/locations/r/services/s")
     message.template.containers.append(run_v2.Container(image="i", resources=run_v2.ResourceRequirements()))
-    assert service_from_v2(message).cpu_throttling is None
+    assert service_from_v2(message).cpu_always_allocated is None
 
 
 def test_v2_absent_scaling_and_timeout_take_platform_defaults() -> None:
@@ -182,7 +182,7 @@ def test_v2_without_name_is_a_wire_error() -> None:
 
 def test_knative_absent_annotations_take_platform_defaults() -> None:
     svc = service_from_knative(minimal_knative())
-    assert svc.cpu_throttling is True  # cpu-throttling absent = throttled
+    assert svc.cpu_always_allocated is False  # cpu-throttling absent = throttled
     assert svc.min_instances == 0
     assert svc.max_instances is None  # platform default (100), not a configured value
     assert svc.timeout_seconds == 300
@@ -214,12 +214,12 @@ def test_knative_revision_min_scale_on_template() -> None:
     assert (svc.min_instances, svc.max_instances) == (1, 1)
 
 
-def test_knative_cpu_throttling_annotation_only_counts_on_the_template() -> None:
+def test_knative_cpu_always_allocated_annotation_only_counts_on_the_template() -> None:
     """On the service's own metadata it is ignored by Cloud Run, so it must not read as 'always on'."""
     doc = minimal_knative(**{"run.googleapis.com/cpu-throttling": "false"})
-    assert service_from_knative(doc).cpu_throttling is True
+    assert service_from_knative(doc).cpu_always_allocated is False
     doc = minimal_knative({"run.googleapis.com/cpu-throttling": "false"})
-    assert service_from_knative(doc).cpu_throttling is False
+    assert service_from_knative(doc).cpu_always_allocated is True
 
 
 def test_knative_cloudsql_instances_comma_list() -> None:
@@ -250,10 +250,10 @@ def test_not_a_knative_service_is_a_wire_error() -> None:
 
 def test_with_knative_cpu_without_v1_view_keeps_unknown() -> None:
     svc = service_from_v2(v2_worker())
-    assert with_knative_cpu(svc, None).cpu_throttling is None
+    assert with_knative_cpu(svc, None).cpu_always_allocated is None
     v1 = copy.deepcopy(v1_worker())
     del v1["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/cpu-throttling"]
-    assert with_knative_cpu(svc, v1).cpu_throttling is True
+    assert with_knative_cpu(svc, v1).cpu_always_allocated is False
 
 
 # --------------------------------------------------------------------------- other resources

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mobius_gate.checks.test_phase1_infrastructure as p1
 import pytest
 from mobius_gate.fixtures.emulator import Emulator
 
@@ -18,6 +17,7 @@ from mobius_gate.collect.target import CollectOptions, Target
 from mobius_gate.inventory import IamBinding, Inventory
 from mobius_gate.spec import load_checklist
 from mobius_gate.verdict import Verdict
+from tests.checks.factory import CHECKS as p1
 
 pytestmark = pytest.mark.servers
 
@@ -57,7 +57,7 @@ def secret_verdicts(inv: Inventory) -> list[Verdict]:
     spec = load_checklist().resolve(PROJECT, REGION)
     rules = (p1.test_secret_ready, p1.test_referenced_secrets_exist)
     return [
-        rule.mobius_rule.rule(subject, spec, inv) for rule in rules for _, subject in rule.mobius_rule.subjects(spec)
+        rule.mobius_rule.judge(subject, spec, inv) for rule in rules for _, subject in rule.mobius_rule.subjects(spec)
     ]
 
 

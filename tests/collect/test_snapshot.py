@@ -47,7 +47,7 @@ def test_staging_sample_matches_the_resolved_checklist() -> None:
         assert got.image == want.image, want.name
         assert got.service_account == want.service_account, want.name
         if want.cpu_always_allocated:
-            assert got.cpu_throttling is False, want.name
+            assert got.cpu_always_allocated is True, want.name
         if want.min_instances is not None:
             assert (got.min_instances or 0) >= want.min_instances, want.name
         if want.max_instances is not None:
@@ -118,8 +118,8 @@ def test_v2_json_and_export_yaml_of_one_service_load_alike(tmp_path: Path) -> No
     assert from_yaml is not None and from_json is not None
     status = {"uri", "ready", "ready_message", "latest_created_revision", "latest_ready_revision", "traffic"}
     # CPU allocation: the export says it; v2 JSON alone cannot (unknown, never assumed conformant)
-    assert from_yaml.cpu_throttling is False and from_json.cpu_throttling is None
-    status.add("cpu_throttling")
+    assert from_yaml.cpu_always_allocated is True and from_json.cpu_always_allocated is None
+    status.add("cpu_always_allocated")
     assert from_yaml.model_dump(exclude=status) == from_json.model_dump(exclude=status)
 
 
@@ -163,7 +163,7 @@ def test_multi_document_file_holds_both_rag_workers() -> None:
     inv = load(STAGING)
     for name in ("mobius-rag-chunking-worker", "mobius-rag-embedding-worker"):
         svc = inv.service(name)
-        assert svc is not None and svc.cpu_throttling is False and svc.timeout_seconds == 3600
+        assert svc is not None and svc.cpu_always_allocated is True and svc.timeout_seconds == 3600
 
 
 def test_service_level_min_scale_from_a_newer_export() -> None:

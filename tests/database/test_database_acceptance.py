@@ -14,7 +14,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from mobius_gate.checks import test_phase2_database as phase2
 from mobius_gate.fixtures.emulator import Emulator
 from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 from psycopg.conninfo import make_conninfo
@@ -26,6 +25,7 @@ from mobius_gate.diagnose import diagnose
 from mobius_gate.inventory import Inventory
 from mobius_gate.spec import Checklist
 from mobius_gate.verdict import Verdict
+from tests.checks.factory import CHECKS as phase2
 from tests.database.conftest import PROJECT, REGION, dbname_of, drop_table, seed_metadata, seed_migration, spec_for
 
 pytestmark = pytest.mark.servers
@@ -81,7 +81,7 @@ def judge(spec: Checklist, inv: Inventory) -> dict[str, Verdict]:
     ):
         bound = test.mobius_rule
         for _, subject in bound.subjects(spec):
-            verdict = bound.rule(subject, spec, inv)
+            verdict = bound.judge(subject, spec, inv)
             cause = diagnose(verdict, spec, inv)
             out[verdict.requirement] = Verdict(**{**verdict.to_dict(), "diagnosis": cause})
     return out

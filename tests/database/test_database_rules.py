@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from mobius_gate.checks import test_phase2_database as phase2
 
-from mobius_gate.collect.database import migration_recorded, password_secret_name, server_label
+from mobius_gate.collect.database import password_secret_name, server_label
 from mobius_gate.diagnose import diagnose
-from mobius_gate.inventory import Database, DbTable, Inventory, Section, SqlInstance, VectorNeighbors
+from mobius_gate.inventory import (
+    Database,
+    DbTable,
+    Inventory,
+    Section,
+    SqlInstance,
+    VectorNeighbors,
+)
+from mobius_gate.rules.database import migration_recorded
 from mobius_gate.spec import Checklist, load_checklist
 from mobius_gate.verdict import Verdict
+from tests.checks.factory import CHECKS as phase2
 
 ENDPOINT = "projects/mobiusos-new/locations/us-central1/indexEndpoints/4433221100998877665"
 IDS = [f"chunk-{n:04d}" for n in range(1, 11)]
@@ -81,7 +89,7 @@ def neighbors(present: list[str] | None) -> VectorNeighbors:
 def run(test: object, spec: Checklist, inv: Inventory) -> Verdict:
     bound = test.mobius_rule  # type: ignore[attr-defined]
     [(_, subject)] = list(bound.subjects(spec))
-    return bound.rule(subject, spec, inv)
+    return bound.judge(subject, spec, inv)
 
 
 def test_subjects_follow_the_checklist(spec: Checklist) -> None:
@@ -214,7 +222,7 @@ def test_migration_on_a_missing_database_fails_with_create_then_migrate(spec: Ch
     verdict = run(phase2.test_migration_applied, spec, inventory(database(exists=False)))
     assert verdict.status == "fail"
     assert verdict.fix is not None and verdict.fix.startswith("gcloud sql databases create mobius_chat")
-    assert verdict.fix.endswith("then run the migrations")
+    assert verdict.fix.endswith("(then run the migrations)")
 
 
 def test_migration_missing_table_fails_naming_it(spec: Checklist) -> None:

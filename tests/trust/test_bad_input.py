@@ -24,12 +24,12 @@ PROJECT, REGION = "mobiusos-new", "us-central1"
 SNAPSHOT = Path(__file__).parent.parent / "collect" / "data" / "snapshot-staging"
 ONE_CHECK = """
 from mobius_gate.requirements import check
-from mobius_gate.verdict import failed, passed
+from mobius_gate.rules.subjects import each
 
 
-@check("SVC-DEPLOYED", lambda spec: [("mobius-chat-api", "mobius-chat-api")])
-def test_deployed(name, spec, inv):
-    return passed("SVC-DEPLOYED", name, "deployed") if inv.service(name) else failed("SVC-DEPLOYED", name, "absent")
+@check("SVC-DEPLOYED", each(lambda spec: ["mobius-chat-api"]))
+def test_deployed(name, judge):
+    return judge.passed("deployed") if judge.inv.service(name) else judge.failed("absent")
 """
 
 

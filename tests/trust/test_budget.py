@@ -42,17 +42,17 @@ STATS = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2
 DRIP_HEAD = b"HTTP/1.1 200 OK\r\nX-Drip: "
 ONE_CHECK = """
 from mobius_gate.requirements import check
-from mobius_gate.verdict import failed, passed
+from mobius_gate.rules.subjects import each
 
 
-@check("SVC-DEPLOYED", lambda spec: [("mobius-chat-api", "mobius-chat-api")])
-def test_deployed(name, spec, inv):
-    return passed("SVC-DEPLOYED", name, "deployed") if inv.service(name) else failed("SVC-DEPLOYED", name, "absent")
+@check("SVC-DEPLOYED", each(lambda spec: ["mobius-chat-api"]))
+def test_deployed(name, judge):
+    return judge.passed("deployed") if judge.inv.service(name) else judge.failed("absent")
 
 
-@check("INF-API", lambda spec: [("run", "run.googleapis.com")])
-def test_api(api, spec, inv):
-    return passed("INF-API", api, "enabled") if api in inv.apis.items else failed("INF-API", api, "disabled")
+@check("INF-API", each(lambda spec: ["run.googleapis.com"], lambda api: "run"))
+def test_api(api, judge):
+    return judge.passed("enabled") if api in judge.inv.apis.items else judge.failed("disabled")
 """
 
 

@@ -20,12 +20,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from mobius_gate.checks import test_phase4_verification as phase4
 
+from mobius_gate.collect.flows import dig, run_flow, run_flows
 from mobius_gate.collect.health import probe
-from mobius_gate.e2e_live import dig, run_flow
 from mobius_gate.inventory import Inventory, Section, Service
 from mobius_gate.spec import Checklist, E2EFlow, E2ELiveSpec, load_checklist
+from tests.checks.factory import CHECKS as phase4
 
 pytestmark = pytest.mark.servers
 
@@ -194,10 +194,14 @@ def test_live_chat_check_uses_the_service_uri(spec: Checklist, backend: ChatBack
         source="test",
         services=Section[Service](items=[Service(name="mobius-chat-api", uri=base_url)]),
     )
-    verdict = bound.rule(flow, spec, inv)
+    assert inv.live_flows.status == "not_collected"
+    assert bound.judge(flow, spec, inv).status == "na"  # not selected: never run
+    inv = inv.model_copy(update={"live_flows": run_flows(spec, inv.services.items)})
+    verdict = bound.judge(flow, spec, inv)
     assert verdict.status == "pass", verdict.message()
     backend.polls_needed = 0
-    verdict = bound.rule(flow, spec, inv)
+    inv = inv.model_copy(update={"live_flows": run_flows(spec, inv.services.items)})
+    verdict = bound.judge(flow, spec, inv)
     assert verdict.status == "fail"
     assert "Chat: submit a question" in verdict.reason
     # No single command fixes a flow: the fix reads the logs of the API and of the worker it pairs with.
@@ -207,7 +211,7 @@ def test_live_chat_check_uses_the_service_uri(spec: Checklist, backend: ChatBack
     ), verdict.message()
     assert verdict.expected and verdict.actual
     undeployed = Inventory(project="mobiusos-new", region="us-central1", source="test")
-    assert bound.rule(flow, spec, undeployed).status == "na"
+    assert bound.judge(flow, spec, undeployed.model_copy(update={"live_flows": inv.live_flows})).status == "na"
 
 
 def test_dig() -> None:

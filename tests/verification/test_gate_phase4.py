@@ -19,7 +19,9 @@ def gate(url: str, env: dict[str, str], *args: str) -> subprocess.CompletedProce
         sys.executable,
         "-m",
         "pytest",
-        "checks/test_phase4_verification.py",
+        "checks/test_verify_health.py",
+        "checks/test_verify_logs.py",
+        "checks/test_verify_flows.py",
         "-p",
         "no:cacheprovider",
         "-rfs",
@@ -35,7 +37,7 @@ def test_throttled_worker_fails_the_gate_with_the_cpu_diagnosis(loopback_env: di
         stats = emu.stats()
     out = proc.stdout
     assert proc.returncode == pytest.ExitCode.TESTS_FAILED, out + proc.stderr
-    assert "FAILED checks/test_phase4_verification.py::test_worker_start_lines[mobius-chat-worker]" in out
+    assert "FAILED checks/test_verify_logs.py::test_worker_start_lines[mobius-chat-worker]" in out
     assert "test_worker_start_lines[mobius-rag-chunking-worker]" not in out.split("short test summary")[-1]
     assert 'Likely cause: "Worker starts then shuts down"' in out
     assert "likely causes (Common Issues & Fixes):" in out

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from mobius_gate.checks import test_phase4_verification as phase4
 from mobius_gate.fixtures.emulator import Emulator
 from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 
@@ -23,6 +22,7 @@ from mobius_gate.diagnose import diagnose
 from mobius_gate.inventory import Inventory
 from mobius_gate.spec import Checklist, load_checklist
 from mobius_gate.verdict import Verdict
+from tests.checks.factory import CHECKS as phase4
 
 pytestmark = pytest.mark.servers
 
@@ -53,7 +53,7 @@ def verdicts(test: object, spec: Checklist, inv: Inventory) -> dict[str, Verdict
     bound = test.mobius_rule  # type: ignore[attr-defined]
     out = {}
     for name, subject in bound.subjects(spec):
-        verdict = bound.rule(subject, spec, inv)
+        verdict = bound.judge(subject, spec, inv)
         out[name] = Verdict(**{**verdict.to_dict(), "diagnosis": diagnose(verdict, spec, inv)})
     return out
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from mobius_gate.checks import test_phase4_verification as phase4
 
 from mobius_gate.diagnose import diagnose, diagnoses
-from mobius_gate.inventory import Database, DbTable, EnvVar, HealthProbe, Inventory, LogEntry, Section
+from mobius_gate.inventory import Database, DbTable, EnvVar, FlowOutcome, HealthProbe, Inventory, LogEntry, Section
 from mobius_gate.spec import Checklist
 from mobius_gate.verdict import Verdict, failed, passed
+from tests.checks.factory import CHECKS as phase4
 from tests.checks.factory import conformant, resolved_spec, with_service
 
 WORKER = "mobius-chat-worker"
@@ -44,7 +44,7 @@ def health(inv: Inventory, **probes: HealthProbe) -> Inventory:
 def rule(test: object, name: str, spec: Checklist, inv: Inventory) -> Verdict:
     bound = test.mobius_rule  # type: ignore[attr-defined]
     subject = dict(bound.subjects(spec))[name]
-    return bound.rule(subject, spec, inv)
+    return bound.judge(subject, spec, inv)
 
 
 # --- VER-HEALTH ---------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def logs_failure(resource: str = WORKER) -> Verdict:
 
 
 def test_cpu_throttling_diagnosis(spec: Checklist) -> None:
-    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    inv = with_service(conformant(spec), WORKER, cpu_always_allocated=False)
     text = diagnose(logs_failure(), spec, inv)
     assert text is not None and text.startswith('"Worker starts then shuts down"')
     assert "gcloud run services update mobius-chat-worker --no-cpu-throttling --region=us-central1" in text
@@ -153,14 +153,12 @@ def test_queue_type_diagnosis_is_waiting_for_worker(spec: Checklist) -> None:
 
 def test_conformant_service_has_no_diagnosis(spec: Checklist) -> None:
     assert diagnose(logs_failure(), spec, conformant(spec)) is None
-    assert (
-        diagnose(passed("VER-LOGS", WORKER, "ok"), spec, with_service(conformant(spec), WORKER, cpu_throttling=True))
-        is None
-    )
+    throttled = with_service(conformant(spec), WORKER, cpu_always_allocated=False)
+    assert diagnose(passed("VER-LOGS", WORKER, "ok"), spec, throttled) is None
 
 
 def test_unreadable_services_give_no_diagnosis(spec: Checklist) -> None:
-    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    inv = with_service(conformant(spec), WORKER, cpu_always_allocated=False)
     inv = inv.model_copy(update={"services": inv.services.model_copy(update={"status": "unavailable"})})
     assert diagnose(logs_failure(), spec, inv) is None
 
@@ -222,7 +220,7 @@ def test_scraper_flow_names_the_api_without_connector(spec: Checklist) -> None:
 
 
 def test_throttled_worker_explains_the_chat_flow(spec: Checklist) -> None:
-    inv = with_service(conformant(spec), WORKER, cpu_throttling=True)
+    inv = with_service(conformant(spec), WORKER, cpu_always_allocated=False)
     inv = logs(spec, inv, lines={WORKER: ["[WORKER] run_worker starting queue_type=redis"]})
     text = diagnose(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv) or ""
     assert text.index('"Worker starts then shuts down"') < text.index('"Waiting for worker"')
@@ -323,10 +321,11 @@ def test_diagnosis_quoting_a_wrong_queue_type_is_redacted(spec: Checklist) -> No
 def test_flow_of_a_service_without_uri_fails_with_a_fix_and_never_runs(spec: Checklist, test: object) -> None:
     bound = test.mobius_rule  # type: ignore[attr-defined]
     [(service, flow)] = list(bound.subjects(spec))
-    verdict = bound.rule(flow, spec, with_service(conformant(spec), service, uri=None))
+    selected = conformant(spec).model_copy(update={"live_flows": Section[FlowOutcome]()})
+    verdict = bound.judge(flow, spec, with_service(selected, service, uri=None))
     assert verdict.status == "fail"
     assert verdict.fix == f"gcloud run services describe {service} --region=us-central1 --project=mobiusos-new " + (
         "(a service without a URL has no ready revision)"
     )
     unreadable = conformant(spec).model_copy(update={"services": Section(status="unavailable", cause="403")})
-    assert bound.rule(flow, spec, unreadable).status == "error"
+    assert bound.judge(flow, spec, unreadable).status == "error"

@@ -1,4 +1,9 @@
-"""Run one live end-to-end flow of checklist §4.4 (``e2e_live`` in checklist.yaml) over httpx.
+"""Section ``live_flows``: the live end-to-end flows of checklist §4.4 (``e2e_live`` in checklist.yaml).
+
+Collected only when the run selects them (``-m e2e_live``): each configured flow
+runs once against its deployed service's URI, and its outcome is recorded for
+the VER-E2E-* rules to judge purely. A service that is not deployed or has no
+URI gets no outcome (the rule says why the flow could not run).
 
 A flow is a list of steps against one deployed service: each step is an HTTP
 request whose path/body may use values captured by earlier steps (``{name}``),
@@ -23,8 +28,14 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from mobius_gate.collect.calls import CallContext
+from mobius_gate.collect.checklist_inputs import checklist_of, services_of
+from mobius_gate.inventory import NOT_SELECTED, FlowOutcome, Section, Service
 from mobius_gate.redact import redact
-from mobius_gate.spec import E2EFlow, E2ELiveSpec, E2EStep
+from mobius_gate.spec import Checklist, E2EFlow, E2ELiveSpec, E2EStep
+
+#: The flows of checklist.yaml's ``e2e_live``, by name.
+FLOW_KINDS = ("chat", "rag", "scraper")
 
 #: Attempts per request on transport errors (connection refused/reset, timeouts).
 TRANSPORT_ATTEMPTS = 3
@@ -236,3 +247,32 @@ def run_flow(flow: E2EFlow, live: E2ELiveSpec, base_url: str, **kwargs: Any) -> 
         return runner.run(flow)
     finally:
         runner.close()
+
+
+def collect(ctx: CallContext) -> Section[FlowOutcome]:
+    """Run every configured flow against its deployed service, when the run selected the live flows."""
+    if not ctx.options.live_flows:
+        return Section[FlowOutcome].not_collected(NOT_SELECTED)
+    return run_flows(checklist_of(ctx), services_of(ctx).items)
+
+
+def run_flows(spec: Checklist, services: list[Service], **kwargs: Any) -> Section[FlowOutcome]:
+    """The outcome of each configured flow whose service is deployed with a URI."""
+    outcomes = []
+    for kind in FLOW_KINDS:
+        flow = getattr(spec.e2e_live, kind)
+        service = next((s for s in services if flow and s.name == flow.service), None)
+        if flow is None or service is None or not service.uri:
+            continue
+        result = run_flow(flow, spec.e2e_live, service.uri, **kwargs)
+        outcome = FlowOutcome(
+            flow=kind,
+            service=flow.service,
+            ok=result.ok,
+            reason=result.reason,
+            step=result.step,
+            elapsed_s=result.elapsed_s,
+            cleanup_errors=result.cleanup_errors,
+        )
+        outcomes.append(outcome)
+    return Section[FlowOutcome](items=outcomes)

@@ -1,0 +1,90 @@
+"""Phase 1 §1.2 Create Redis (Memorystore): the instance, and every REDIS_URL pointing at it."""
+
+from __future__ import annotations
+
+from mobius_gate.fixes import create_redis, redis_url, repair_redis, secret_to_plain
+from mobius_gate.inventory import RedisInstance
+from mobius_gate.redact import host_port
+from mobius_gate.requirements import check
+from mobius_gate.rules.common import Findings
+from mobius_gate.rules.infra import REDIS_API, absent_reason, upper, with_enable
+from mobius_gate.rules.judge import Judge
+from mobius_gate.rules.subjects import Deployed, each, services
+from mobius_gate.spec import Checklist
+from mobius_gate.verdict import Verdict
+
+REDIS_SCHEMES = ("redis", "rediss")
+
+
+@check("INF-REDIS", each(lambda spec: [spec.redis.name]), section=lambda _, spec: spec.redis.section)
+def test_redis_instance(name: str, judge: Judge) -> Verdict:
+    """§1.2 Create Redis (Memorystore): the instance exists, is READY and is as created.
+
+    > gcloud redis instances create mobius-redis
+    > --tier=basic
+    > --size=1
+    > --redis-version=redis_7_0
+    > --connect-mode=private-service-access
+    > Redis instance is RUNNING
+    """
+    spec, inv, want = judge.spec, judge.inv, judge.spec.redis
+    instance = inv.redis_instance(name)
+    if instance is None:
+        fix = with_enable(create_redis(spec, judge.where), inv, REDIS_API, inv.redis_instances)
+        reason = absent_reason("instance", inv.redis_instances, REDIS_API, inv.project)
+        return judge.failed(reason, expected="READY", actual="absent", fix=fix)
+    found = Findings()
+    found.compare("state", "READY", upper(instance.state))
+    found.compare("tier", want.tier.upper(), upper(instance.tier))
+    found.compare("memory_size_gb", want.memory_size_gb, instance.memory_size_gb)
+    found.compare("redis_version", want.redis_version.upper(), upper(instance.redis_version))
+    found.compare("connect_mode", want.connect_mode.upper(), upper(instance.connect_mode))
+    found.compare("authorized_network", want.network, instance.authorized_network)
+    ok = f"READY, {want.tier} {want.memory_size_gb} GB {want.redis_version} {want.connect_mode}"
+    fix = repair_redis(spec, judge.where, found.labels)
+    return judge.findings(found, what="instance not as specified", fix=fix, ok=ok)
+
+
+def _instance_address(instance: RedisInstance, spec: Checklist) -> str | None:
+    return f"{instance.host}:{instance.port or spec.redis.port}" if instance.host else None
+
+
+@check(
+    "INF-REDIS-URL",
+    services(lambda svc: svc.uses_redis),
+    section=lambda svc, spec: f"{spec.redis.section}; {svc.section}",
+)
+def test_redis_url_points_at_instance(it: Deployed, judge: Judge) -> Verdict:
+    """§1.2 / §3.1: every REDIS_URL points at the instance's private IP and port.
+
+    > # Get the private IP after creation
+    > export REDIS_URL="redis://<REDIS_IP>:6379/0"
+    """
+    redis = judge.spec.redis
+    instance = judge.inv.redis_instance(redis.name)
+    if instance is None:
+        return judge.na(f"Redis instance {redis.name} missing (see INF-REDIS)")
+    address = _instance_address(instance, judge.spec)
+    if address is None:
+        return judge.errored(f"cannot confirm: host of {redis.name} (field absent)")
+    var = it.service.env_value("REDIS_URL")
+    if var is None:
+        return judge.na("REDIS_URL not set (see SVC-ENV)")
+    want = redis_url(address, redis.database)
+    if var.secret_ref is not None:
+        secret = var.secret_ref.secret
+        plain = secret_to_plain(judge.requirement, it.spec, judge.where, "REDIS_URL", want).command()
+        return judge.errored(
+            f"cannot confirm: REDIS_URL comes from secret {secret}, whose value is never read",
+            fix=f"the gate never reads secret values: confirm by hand that {secret} holds {want}, or (a private-IP "
+            f"URL is no credential) set it plainly: {plain}",
+        )
+    fix = judge.update(it.spec, update_env_vars={"REDIS_URL": want})
+    value = var.value or ""
+    actual = host_port(value, default_port=redis.port)
+    if actual is None or value.split("://", 1)[0].lower() not in REDIS_SCHEMES or "://" not in value:
+        return judge.failed("REDIS_URL is not a redis://host:port URL", expected=want, actual=value, fix=fix)
+    if actual != address:
+        reason = f"REDIS_URL points at {actual}, not at {redis.name}"
+        return judge.failed(reason, expected=address, actual=actual, fix=fix)
+    return judge.passed(f"REDIS_URL points at {redis.name} ({address})")

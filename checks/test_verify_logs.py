@@ -1,0 +1,60 @@
+"""Phase 4 §4.3 Worker Verification: each worker's latest revision logged its start lines.
+
+Judges the entries one Cloud Logging query read for every worker; a failure
+names the likely cause the other checks found (``mobius_gate/diagnose.py``).
+"""
+
+from __future__ import annotations
+
+from mobius_gate.redact import redact
+from mobius_gate.requirements import check
+from mobius_gate.rules.judge import Judge
+from mobius_gate.rules.subjects import Deployed, services
+from mobius_gate.verdict import Verdict
+
+ERROR_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
+
+
+@check("VER-LOGS", services(lambda svc: bool(svc.log_lines)), section="4.3 Worker Verification")
+def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
+    """§4.3 Worker Verification: the worker's latest revision logged every start line of checklist.yaml.
+
+    > Check logs for each worker - they should show:
+    > [WORKER] Worker listening for chat requests
+    > [SCRAPER WORKER] Scraper worker started in background thread
+    > Starting chunking worker...
+    > Starting embedding worker...
+    """
+    inv, lines = judge.inv, it.spec.log_lines
+    expected = "; ".join(lines)
+    if not inv.log_entries.judgeable:
+        return judge.errored(f"the logs could not be read: {inv.log_entries.cause}")
+    if inv.log_entries.status == "disabled":
+        return judge.failed(
+            f"no logs can be read: {inv.log_entries.cause}",
+            expected=expected,
+            actual="Cloud Logging disabled",
+            fix=f"gcloud services enable logging.googleapis.com --project={inv.project}",
+        )
+    known = it.service.latest_created_revision or it.service.latest_ready_revision
+    revision = known or "(unknown revision)"
+    entries = inv.latest_logs_of(it.name)
+    missing = [line for line in lines if not any(line in e.text for e in entries)]
+    if missing:
+        errors = [e for e in entries if (e.severity or "").upper() in ERROR_SEVERITIES]
+        evidence = f"; it logged {redact(errors[-1].text)!r}" if errors else ""
+        shown = ", ".join(repr(line) for line in missing)
+        return judge.failed(
+            f"revision {revision} logged {len(lines) - len(missing)} of {len(lines)} start lines; "
+            f"missing {shown}{evidence}",
+            expected=expected,
+            actual=f"missing {len(missing)} line(s)",
+            fix=f"gcloud run services logs read {it.name} --region={inv.region} --project={inv.project}",
+        )
+    if known is None:
+        # Without the latest revision the lines may come from an older one: never a pass on that.
+        return judge.errored(
+            f"all {len(lines)} start lines were logged, but the latest revision is unknown (field absent), "
+            "so they may come from an older revision"
+        )
+    return judge.passed(f"revision {revision} logged all {len(lines)} start lines")
