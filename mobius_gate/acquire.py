@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,14 @@ class InventorySource:
         self.settings = settings
         self._inventory: Inventory | None = None
         self._emulator: Any = None
+        self._stopping: threading.Thread | None = None
         #: The JSON file handed to xdist workers (controller only); removed by :meth:`close`.
         self.shared_path: Path | None = None
 
     def get(self) -> Inventory:
         if self._inventory is None:
             self._inventory = self._acquire()
+            self._release_emulator()
             if self.settings.save_inventory:
                 self.settings.save_inventory.parent.mkdir(parents=True, exist_ok=True)
                 self._inventory.save(self.settings.save_inventory)
@@ -55,12 +58,20 @@ class InventorySource:
             self._inventory = load_inventory_file(path)
 
     def close(self) -> None:
-        if self._emulator is not None:
-            self._emulator.stop()
-            self._emulator = None
+        self._release_emulator()
+        if self._stopping is not None:
+            self._stopping.join(timeout=10)
+            self._stopping = None
         if self.shared_path is not None:
             self.shared_path.unlink(missing_ok=True)
             self.shared_path = None
+
+    def _release_emulator(self) -> None:
+        """The in-process emulator serves one collection: stop it while the checks run, not after them."""
+        if self._emulator is not None:
+            self._stopping = threading.Thread(target=self._emulator.stop, name="emulator-stop", daemon=True)
+            self._stopping.start()
+            self._emulator = None
 
     def _acquire(self) -> Inventory:
         s = self.settings
@@ -117,4 +128,4 @@ def load_inventory_file(path: Path) -> Inventory:
         return Inventory.load(path)
     except (OSError, ValidationError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise pytest.UsageError(f"--inventory {path}: not a saved mobius-gate inventory: {first}") from None
+        raise pytest.UsageError(f"--gate-inventory {path}: not a saved mobius-gate inventory: {first}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,9 +16,7 @@ from mobius_gate.spec import DEFAULT_CHECKLIST, Checklist, ChecklistError, load_
 
 
 def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup(
-        "mobius-gate", "mobius-gate release gate (pytest's --strict also makes advisory requirements blocking)"
-    )
+    group = parser.getgroup("mobius-gate", "mobius-gate release gate (options of `pytest checks`)")
     group.addoption(
         "--project",
         dest="mobius_project",
@@ -49,11 +48,11 @@ def add_options(parser: pytest.Parser) -> None:
         "in-process, or the URL of a running one (python -m mobius_gate.fixtures.emulator).",
     )
     source.addoption(
-        "--inventory",
+        "--gate-inventory",
         dest="mobius_inventory",
         default=None,
         metavar="FILE",
-        help="Judge a saved inventory (from --save-inventory) instead of collecting.",
+        help="Judge a saved inventory (from --save-gate-inventory) instead of collecting.",
     )
     source.addoption(
         "--snapshot",
@@ -63,7 +62,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="Pre-deploy gate: judge exported service definitions (Knative YAML / Cloud Run v2 JSON).",
     )
     group.addoption(
-        "--save-inventory",
+        "--save-gate-inventory",
         dest="mobius_save_inventory",
         default=None,
         metavar="FILE",
@@ -74,14 +73,22 @@ def add_options(parser: pytest.Parser) -> None:
         dest="mobius_requirements",
         default=None,
         metavar="ID[,ID]",
-        help="Only run checks of these requirement IDs (see --list-requirements).",
+        help="Only run checks of these requirement IDs (see --list-requirements; -k SVC-DEPLOYED works too).",
+    )
+    group.addoption(
+        "--block-advisories",
+        dest="mobius_block_advisories",
+        action="store_true",
+        default=False,
+        help="Advisory findings fail the gate too (by default they are xfailed and reported).",
     )
     group.addoption(
         "--list-requirements",
         dest="mobius_list_requirements",
         action="store_true",
         default=False,
-        help="Print the requirement catalogue with check counts for the loaded checklist, then exit.",
+        help="Print the requirement catalogue with check counts for the loaded checklist, then exit "
+        "(without a path: the gate's own checks).",
     )
     group.addoption(
         "--db-url",
@@ -105,6 +112,28 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="S",
         help="Bound on collecting the inventory, seconds (default 120).",
     )
+
+
+#: The gate's own options by ``dest``: on a command line that reaches no check they are a usage error.
+FLAGS = {
+    "mobius_project": "--project",
+    "mobius_region": "--region",
+    "mobius_checklist": "--checklist",
+    "mobius_emulator": "--emulator",
+    "mobius_inventory": "--gate-inventory",
+    "mobius_snapshot": "--snapshot",
+    "mobius_save_inventory": "--save-gate-inventory",
+    "mobius_requirements": "--requirement",
+    "mobius_block_advisories": "--block-advisories",
+    "mobius_db_url": "--db-url",
+    "mobius_logs_since": "--logs-since",
+    "mobius_collect_timeout": "--collect-timeout",
+}
+
+
+def gate_flags_given(args: Sequence[str]) -> list[str]:
+    """The gate options written on a command line (``--emulator prod`` and ``--emulator=prod`` alike)."""
+    return [flag for flag in FLAGS.values() if any(a == flag or a.startswith(f"{flag}=") for a in args)]
 
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
@@ -131,7 +160,7 @@ class Settings:
     inventory_file: Path | None
     snapshot_dir: Path | None
     save_inventory: Path | None
-    strict: bool
+    strict: bool  # --block-advisories: advisory findings fail the gate too
     requirements: frozenset[str] | None
     list_requirements: bool
     db_url: str | None
@@ -157,9 +186,9 @@ def build_settings(config: pytest.Config) -> Settings:
     except ChecklistError as exc:
         raise pytest.UsageError(str(exc)) from None
 
-    sources = [name for name in ("emulator", "inventory", "snapshot") if opt(f"mobius_{name}")]
+    sources = [FLAGS[dest] for dest in ("mobius_emulator", "mobius_inventory", "mobius_snapshot") if opt(dest)]
     if len(sources) > 1:
-        raise pytest.UsageError(f"--{' and --'.join(sources)} were given together: choose one source")
+        raise pytest.UsageError(f"{' and '.join(sources)} were given together: choose one source")
 
     production = checklist.profiles.get("production") or next(iter(checklist.profiles.values()))
     project = opt("mobius_project") or production.project
@@ -180,9 +209,7 @@ def build_settings(config: pytest.Config) -> Settings:
             return None
         p = Path(value)
         if (kind == "file" and not p.is_file()) or (kind == "dir" and not p.is_dir()):
-            raise pytest.UsageError(
-                f"--{option.removeprefix('mobius_')}: no such {'directory' if kind == 'dir' else kind}: {value}"
-            )
+            raise pytest.UsageError(f"{FLAGS[option]}: no such {'directory' if kind == 'dir' else kind}: {value}")
         return p
 
     return Settings(
@@ -195,8 +222,7 @@ def build_settings(config: pytest.Config) -> Settings:
         inventory_file=existing("mobius_inventory", "file"),
         snapshot_dir=existing("mobius_snapshot", "dir"),
         save_inventory=Path(opt("mobius_save_inventory")) if opt("mobius_save_inventory") else None,
-        # pytest's own --strict (ini `strict = true`) also makes advisory requirements blocking.
-        strict=bool(config.getini("strict")),
+        strict=opt("mobius_block_advisories"),  # --block-advisories (pytest's own --strict is left to pytest)
         requirements=requirements,
         list_requirements=opt("mobius_list_requirements"),
         db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
