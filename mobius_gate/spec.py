@@ -329,6 +329,10 @@ class Checklist(_Model):
         return [s for s in self.services if s.uses_redis]
 
 
+#: libyaml's safe loader when PyYAML has it (10x faster: start-up), else the pure-Python one; same results.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_checklist(path: str | Path = DEFAULT_CHECKLIST) -> Checklist:
     """Read and validate a checklist file; any problem → one ChecklistError."""
     path = Path(path)
@@ -337,8 +341,8 @@ def load_checklist(path: str | Path = DEFAULT_CHECKLIST) -> Checklist:
     except OSError as exc:
         raise ChecklistError(f"{path}: cannot read checklist: {exc.strerror or exc}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
