@@ -101,8 +101,13 @@ class InventorySource:
             url = emulator.rstrip("/")
             _require_emulator_at(url)
             return url
-        from mobius_gate.fixtures.emulator import Emulator, ScenarioError
-
+        try:
+            from mobius_gate.fixtures.emulator import Emulator, ScenarioError
+        except ImportError as exc:  # installed without the extra that serves it (FastAPI, uvicorn)
+            raise pytest.UsageError(
+                f"--emulator {emulator}: the bundled emulator needs `pip install 'mobius-gate[emulator]'` "
+                f"({exc.name or exc} is missing); or pass the URL of a running one"
+            ) from None
         try:
             self._emulator = Emulator(emulator, project=self.settings.project)
         except ScenarioError as exc:

@@ -121,3 +121,20 @@ def test_list_requirements_and_replay_import_no_client(tmp_path: Path, loopback_
     replay = _probe(tmp_path, loopback_env, f"--gate-inventory={saved}", "-k", "INF-API")
     assert replay["rc"] == 1, replay["stdout"][-2000:]  # nothing collected in that inventory: errors
     assert replay["heavy"] == []
+
+
+def test_the_emulator_without_its_extra_is_one_line(tmp_path: Path, loopback_env: dict[str, str]) -> None:
+    """Installed without ``[emulator]`` (FastAPI absent): a usage line naming the extra, no traceback."""
+    code = (
+        "import sys; sys.modules['fastapi'] = None; import pytest; "
+        f"sys.exit(pytest.main([{str(CHECKS_DIR)!r}, '-q', '-p', 'no:cacheprovider', '--emulator=staging']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=loopback_env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (
+        "ERROR: --emulator staging: the bundled emulator needs `pip install 'mobius-gate[emulator]'` "
+        "(fastapi is missing); or pass the URL of a running one"
+    ) in proc.stderr
+    assert "Traceback" not in proc.stderr
