@@ -30,11 +30,13 @@ test: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest e2e
 
-## Benchmarks: the local stack (start-up, p50/p95 per flow, chat jobs/s with 1 and 4 workers)
-## and the gate (inventory collection under injected latency/faults, gate wall time serial vs -n 4).
+## Benchmarks: the local stack (start-up, p50/p95 per flow, chat jobs/s with 1 and 4 workers),
+## the gate (inventory collection under injected latency/faults, gate wall time serial vs -n 4)
+## and the gate's start-up against a bare `import pytest` (plugin import, --collect-only, emulator run).
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.gate
+	$(BIN)/python -m bench.startup
 
 ## The emulator on its own (state persists while it runs): make emulator SCENARIO=staging PORT=8089
 emulator: $(STAMP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,14 @@ class InventorySource:
         self.settings = settings
         self._inventory: Inventory | None = None
         self._emulator: Any = None
+        self._stopping: threading.Thread | None = None
         #: The JSON file handed to xdist workers (controller only); removed by :meth:`close`.
         self.shared_path: Path | None = None
 
     def get(self) -> Inventory:
         if self._inventory is None:
             self._inventory = self._acquire()
+            self._release_emulator()
             if self.settings.save_inventory:
                 save_inventory(self._inventory, self.settings.save_inventory)
         return self._inventory
@@ -56,12 +59,20 @@ class InventorySource:
             self._inventory = load_inventory_file(path)
 
     def close(self) -> None:
-        if self._emulator is not None:
-            self._emulator.stop()
-            self._emulator = None
+        self._release_emulator()
+        if self._stopping is not None:
+            self._stopping.join(timeout=10)
+            self._stopping = None
         if self.shared_path is not None:
             self.shared_path.unlink(missing_ok=True)
             self.shared_path = None
+
+    def _release_emulator(self) -> None:
+        """The in-process emulator serves one collection: stop it while the checks run, not after them."""
+        if self._emulator is not None:
+            self._stopping = threading.Thread(target=self._emulator.stop, name="emulator-stop", daemon=True)
+            self._stopping.start()
+            self._emulator = None
 
     def _acquire(self) -> Inventory:
         s = self.settings
@@ -93,8 +104,13 @@ class InventorySource:
             url = emulator.rstrip("/")
             _require_emulator_at(url, min(PROBE_TIMEOUT_S, self.settings.collect_timeout))
             return url
-        from mobius_gate.fixtures.emulator import Emulator, ScenarioError
-
+        try:
+            from mobius_gate.fixtures.emulator import Emulator, ScenarioError
+        except ImportError as exc:  # installed without the extra that serves it (FastAPI, uvicorn)
+            raise pytest.UsageError(
+                f"--emulator {emulator}: the bundled emulator needs `pip install 'mobius-gate[emulator]'` "
+                f"({exc.name or exc} is missing); or pass the URL of a running one"
+            ) from None
         try:
             self._emulator = Emulator(emulator, project=self.settings.project)
         except ScenarioError as exc:
@@ -122,12 +138,12 @@ def _require_emulator_at(url: str, budget_s: float) -> None:
 
 
 def save_inventory(inventory: Inventory, path: Path) -> None:
-    """``--save-inventory``: write the JSON, or stop with one line saying why it cannot be written."""
+    """``--save-gate-inventory``: write the JSON, or stop with one line saying why it cannot be written."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         inventory.save(path)
     except OSError as exc:
-        raise pytest.UsageError(f"--save-inventory: cannot write {path}: {exc.strerror or exc}") from None
+        raise pytest.UsageError(f"--save-gate-inventory: cannot write {path}: {exc.strerror or exc}") from None
 
 
 def load_inventory_file(path: Path) -> Inventory:
@@ -135,4 +151,4 @@ def load_inventory_file(path: Path) -> Inventory:
         return Inventory.load(path)
     except (OSError, ValidationError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise pytest.UsageError(f"--inventory {path}: not a saved mobius-gate inventory: {first}") from None
+        raise pytest.UsageError(f"--gate-inventory {path}: not a saved mobius-gate inventory: {first}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,9 +16,7 @@ from mobius_gate.spec import DEFAULT_CHECKLIST, Checklist, ChecklistError, load_
 
 
 def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup(
-        "mobius-gate", "mobius-gate release gate (pytest's --strict also makes advisory requirements blocking)"
-    )
+    group = parser.getgroup("mobius-gate", "mobius-gate release gate (options of `pytest checks`)")
     group.addoption(
         "--project",
         dest="mobius_project",
@@ -49,11 +48,11 @@ def add_options(parser: pytest.Parser) -> None:
         "in-process, or the URL of a running one (python -m mobius_gate.fixtures.emulator).",
     )
     source.addoption(
-        "--inventory",
+        "--gate-inventory",
         dest="mobius_inventory",
         default=None,
         metavar="FILE",
-        help="Judge a saved inventory (from --save-inventory) instead of collecting.",
+        help="Judge a saved inventory (from --save-gate-inventory) instead of collecting.",
     )
     source.addoption(
         "--snapshot",
@@ -63,7 +62,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="Pre-deploy gate: judge exported service definitions (Knative YAML / Cloud Run v2 JSON).",
     )
     group.addoption(
-        "--save-inventory",
+        "--save-gate-inventory",
         dest="mobius_save_inventory",
         default=None,
         metavar="FILE",
@@ -74,14 +73,22 @@ def add_options(parser: pytest.Parser) -> None:
         dest="mobius_requirements",
         default=None,
         metavar="ID[,ID]",
-        help="Only run checks of these requirement IDs (see --list-requirements).",
+        help="Only run checks of these requirement IDs (see --list-requirements; -k SVC-DEPLOYED works too).",
+    )
+    group.addoption(
+        "--block-advisories",
+        dest="mobius_block_advisories",
+        action="store_true",
+        default=False,
+        help="Advisory findings fail the gate too (by default they are xfailed and reported).",
     )
     group.addoption(
         "--list-requirements",
         dest="mobius_list_requirements",
         action="store_true",
         default=False,
-        help="Print the requirement catalogue with check counts for the loaded checklist, then exit.",
+        help="Print the requirement catalogue with check counts for the loaded checklist, then exit "
+        "(without a path: the gate's own checks).",
     )
     group.addoption(
         "--db-url",
@@ -107,6 +114,28 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+#: The gate's own options by ``dest``: on a command line that reaches no check they are a usage error.
+FLAGS = {
+    "mobius_project": "--project",
+    "mobius_region": "--region",
+    "mobius_checklist": "--checklist",
+    "mobius_emulator": "--emulator",
+    "mobius_inventory": "--gate-inventory",
+    "mobius_snapshot": "--snapshot",
+    "mobius_save_inventory": "--save-gate-inventory",
+    "mobius_requirements": "--requirement",
+    "mobius_block_advisories": "--block-advisories",
+    "mobius_db_url": "--db-url",
+    "mobius_logs_since": "--logs-since",
+    "mobius_collect_timeout": "--collect-timeout",
+}
+
+
+def gate_flags_given(args: Sequence[str]) -> list[str]:
+    """The gate options written on a command line (``--emulator prod`` and ``--emulator=prod`` alike)."""
+    return [flag for flag in FLAGS.values() if any(a == flag or a.startswith(f"{flag}=") for a in args)]
+
+
 def parse_duration(text: str) -> timedelta:
     """``--logs-since`` → a positive window (see :func:`mobius_gate.validate.logs_window`)."""
     return validate.logs_window(text)
@@ -125,7 +154,7 @@ class Settings:
     inventory_file: Path | None
     snapshot_dir: Path | None
     save_inventory: Path | None
-    strict: bool
+    strict: bool  # --block-advisories: advisory findings fail the gate too
     requirements: frozenset[str] | None
     list_requirements: bool
     db_url: str | None
@@ -153,9 +182,9 @@ def build_settings(config: pytest.Config) -> Settings:
     except ChecklistError as exc:
         raise pytest.UsageError(str(exc)) from None
 
-    sources = [name for name in ("emulator", "inventory", "snapshot") if opt(f"mobius_{name}")]
+    sources = [FLAGS[dest] for dest in ("mobius_emulator", "mobius_inventory", "mobius_snapshot") if opt(dest)]
     if len(sources) > 1:
-        raise pytest.UsageError(f"--{' and --'.join(sources)} were given together: choose one source")
+        raise pytest.UsageError(f"{' and '.join(sources)} were given together: choose one source")
 
     production = checklist.profiles.get("production") or next(iter(checklist.profiles.values()))
     project = validate.named(opt("mobius_project"), "--project") or production.project
@@ -171,14 +200,12 @@ def build_settings(config: pytest.Config) -> Settings:
             raise pytest.UsageError(f"--requirement: unknown ID {', '.join(unknown)}; known: {', '.join(CATALOGUE)}")
 
     def existing(option: str, kind: str) -> Path | None:
-        value = validate.given_path(opt(option), f"--{option.removeprefix('mobius_')}")
+        value = validate.given_path(opt(option), FLAGS[option])
         if value is None:
             return None
         p = Path(value)
         if (kind == "file" and not p.is_file()) or (kind == "dir" and not p.is_dir()):
-            raise pytest.UsageError(
-                f"--{option.removeprefix('mobius_')}: no such {'directory' if kind == 'dir' else kind}: {value}"
-            )
+            raise pytest.UsageError(f"{FLAGS[option]}: no such {'directory' if kind == 'dir' else kind}: {value}")
         return p
 
     return Settings(
@@ -190,9 +217,8 @@ def build_settings(config: pytest.Config) -> Settings:
         emulator=validate.named(opt("mobius_emulator"), "--emulator"),
         inventory_file=existing("mobius_inventory", "file"),
         snapshot_dir=existing("mobius_snapshot", "dir"),
-        save_inventory=validate.writable_file(opt("mobius_save_inventory"), "--save-inventory"),
-        # pytest's own --strict (ini `strict = true`) also makes advisory requirements blocking.
-        strict=bool(config.getini("strict")),
+        save_inventory=validate.writable_file(opt("mobius_save_inventory"), "--save-gate-inventory"),
+        strict=opt("mobius_block_advisories"),  # --block-advisories (pytest's own --strict is left to pytest)
         requirements=requirements,
         list_requirements=opt("mobius_list_requirements"),
         db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),

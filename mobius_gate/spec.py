@@ -332,6 +332,10 @@ class Checklist(_Model):
         return [s for s in self.services if s.uses_redis]
 
 
+#: libyaml's safe loader when PyYAML has it (10x faster: start-up), else the pure-Python one; same results.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_checklist(path: str | Path = DEFAULT_CHECKLIST) -> Checklist:
     """Read and validate a checklist file; any problem → one ChecklistError (file, line, field)."""
     path = Path(path)

@@ -8,6 +8,11 @@ Sections come from :data:`mobius_gate.collect.registry.REGISTRY`. A section that
 fails becomes ``disabled`` (its API is off) or ``unavailable`` (forbidden,
 unauthenticated, retries exhausted, time budget spent) with a one-line cause;
 :class:`~mobius_gate.collect.target.CredentialsMissing` propagates.
+
+Importing this package is cheap: the collectors and the google-cloud clients they use
+are imported by the first :func:`collect_inventory` call (or ``REGISTRY``/``Collector``
+access), so a run that never collects (``--collect-only``, a replayed inventory, a
+snapshot) never pays for them.
 """
 
 from __future__ import annotations
@@ -15,21 +20,32 @@ from __future__ import annotations
 import time
 from concurrent.futures import wait
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from mobius_gate.collect.budget import in_daemon
-from mobius_gate.collect.calls import CallContext, budget_exhausted
-from mobius_gate.collect.clients import Clients, load_credentials
-from mobius_gate.collect.errors import section_for_error
-from mobius_gate.collect.registry import REGISTRY, Collector
 from mobius_gate.collect.target import CollectOptions, CredentialsMissing, Target
 from mobius_gate.inventory import SECTIONS, Inventory, Section
 from mobius_gate.redact import redact
+
+if TYPE_CHECKING:
+    from mobius_gate.collect.calls import CallContext
+    from mobius_gate.collect.registry import REGISTRY, Collector
 
 __all__ = ["REGISTRY", "CollectOptions", "Collector", "CredentialsMissing", "Target", "collect_inventory"]
 
 
 #: After the deadline, how long collectors get to turn their abandoned calls into sections.
 GRACE_S = 1.0
+
+
+def __getattr__(name: str) -> Any:
+    """``REGISTRY`` and ``Collector`` on first use (they import every collector and its clients)."""
+    if name in ("REGISTRY", "Collector"):
+        from mobius_gate.collect import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: CollectOptions is frozen, so one shared default is safe.
 DEFAULT_OPTIONS = CollectOptions()
@@ -39,6 +55,10 @@ def collect_inventory(
     target: Target, options: CollectOptions = DEFAULT_OPTIONS, sections: set[str] | None = None
 ) -> Inventory:
     """The inventory of ``target``; ``sections`` limits it (others are ``not_collected``)."""
+    from mobius_gate.collect.calls import CallContext
+    from mobius_gate.collect.clients import Clients, load_credentials
+    from mobius_gate.collect.registry import REGISTRY
+
     known = set(SECTIONS)
     wanted = set(known if sections is None else sections)
     unknown = sorted(wanted - known)
@@ -89,6 +109,8 @@ def _run_within(runnable: dict[str, Collector], ctx: CallContext, deadline: floa
         if future.done():
             results[name] = future.result()  # CredentialsMissing propagates
         else:
+            from mobius_gate.collect.calls import budget_exhausted
+
             spent = budget_exhausted(ctx.options.timeout_s)
             results[name] = Section.unavailable(f"{runnable[name].what} not finished: {spent}")
     return results
@@ -96,6 +118,8 @@ def _run_within(runnable: dict[str, Collector], ctx: CallContext, deadline: floa
 
 def _collect_one(name: str, entry: Collector, ctx: CallContext) -> Section:
     """Run one collector; any failure becomes the section's status and cause."""
+    from mobius_gate.collect.errors import section_for_error
+
     try:
         return entry.collect(ctx)
     except CredentialsMissing:

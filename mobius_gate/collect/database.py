@@ -30,17 +30,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from mobius_gate.collect.calls import CallContext
-from mobius_gate.collect.checklist_inputs import checklist_of
 from mobius_gate.inventory import Database, DbTable, Section
 from mobius_gate.redact import MASK, redact
 from mobius_gate.spec import DatabaseSpec
+
+if TYPE_CHECKING:  # the API call machinery loads only when collecting (checks import migration_recorded)
+    from mobius_gate.collect.calls import CallContext
 
 #: Row counts stop here: "at least N" is all a min_rows rule needs.
 ROW_COUNT_CAP = 100_000
@@ -315,6 +317,8 @@ def db_password(ctx: CallContext) -> str | None:
 
 def collect(ctx: CallContext) -> Section[Database]:
     """Registry entry: the ``database`` section for the checklist's databases."""
+    from mobius_gate.collect.checklist_inputs import checklist_of
+
     spec = checklist_of(ctx)
     if not ctx.options.db_url:
         return collect_database(None, spec.cloud_sql.databases)

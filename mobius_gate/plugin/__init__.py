@@ -6,11 +6,16 @@ inventory is acquired once (controller) and shared with xdist workers; each
 check's ``mobius_case`` fixture judges its pure rule during setup so that an
 unreadable section or an ``error`` verdict is a pytest *error*, ``na`` a skip,
 and the test body turns ``fail`` into a failure (advisory → xfail unless
-``--strict``).
+``--block-advisories``).
+
+Start-up stays cheap: nothing here imports a google-cloud client or the emulator; the
+collectors load on the first inventory acquisition, which ``--collect-only``,
+``--list-requirements``, a replayed inventory and a snapshot never make.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,9 +24,9 @@ import pytest
 
 import mobius_gate.checks
 from mobius_gate.acquire import WORKERINPUT_KEY, InventorySource
-from mobius_gate.options import add_options, build_settings
+from mobius_gate.options import add_options, build_settings, gate_flags_given
 from mobius_gate.plugin.judging import mobius_case  # noqa: F401  (the fixture every check requests)
-from mobius_gate.plugin.state import SETTINGS, SOURCE, inventory, is_worker
+from mobius_gate.plugin.state import CHECKS_SEEN, SETTINGS, SOURCE, inventory, is_worker
 from mobius_gate.plugin.summary import ConformanceSummary
 from mobius_gate.requirements import CASE_FIXTURE, CATALOGUE, BoundRule
 
@@ -48,8 +53,39 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = build_settings(config)
     config.stash[SETTINGS] = settings
     config.stash[SOURCE] = InventorySource(settings)
+    config.stash[CHECKS_SEEN] = False
     if not is_worker(config):
+        _point_at_the_checks(config)
         config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")
+
+
+def _point_at_the_checks(config: pytest.Config) -> None:
+    """With no path on the command line: ``--list-requirements`` lists the gate's own checks, and
+    gate options that would otherwise run the framework's tests stop the run with one line."""
+    if config.args_source == pytest.Config.ArgsSource.ARGS or _runs_checks(config):
+        return
+    if config.stash[SETTINGS].list_requirements:
+        # Installed, the checks sit alone; in a checkout they need its root conftest, so its rootdir.
+        if config.rootpath in CHECKS_DIR.parents or not (CHECKS_DIR.parent / "conftest.py").exists():
+            config.args[:] = [str(CHECKS_DIR)]
+            return
+        raise pytest.UsageError(
+            f"--list-requirements: no path to the gate's checks was given: run `pytest checks --list-requirements` "
+            f"in {CHECKS_DIR.parent}, or `mobius-gate --list-requirements`"
+        )
+    given = gate_flags_given(config.invocation_params.args)
+    if given:
+        raise pytest.UsageError(_use_checks(config, given, "no path to them was given"))
+
+
+def _use_checks(config: pytest.Config, given: list[str], why: str) -> str:
+    """One line: which gate options were given, why they cannot apply, and the command that works."""
+    paths = {str(p) for p in config.option.file_or_dir or ()}
+    args = shlex.join(str(a) for a in config.invocation_params.args if str(a) not in paths)
+    return (
+        f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the gate's checks, but {why}: "
+        f"run `pytest checks {args}` in a checkout, or `mobius-gate {args}`"
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -92,7 +128,8 @@ def _runs_checks(config: pytest.Config) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if _xdist_controller(config) and _runs_checks(config) and not config.stash[SETTINGS].list_requirements:
+    listing = config.stash[SETTINGS].list_requirements or config.option.collectonly
+    if _xdist_controller(config) and _runs_checks(config) and not listing:
         _announce(config)
         config.stash[SOURCE].share()
 
@@ -126,12 +163,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _requirement_of(item: pytest.Item) -> str | None:
-    mark = item.get_closest_marker("requirement")
-    return mark.args[0] if mark and mark.args else None
+    bound: BoundRule | None = getattr(getattr(item, "function", None), "mobius_rule", None)
+    return bound.requirement.id if bound is not None else None
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A check answers to ``-k`` by its requirement ID too (its resource is in its name already)."""
+    requirement = _requirement_of(item)
+    if requirement is not None:
+        item.extra_keyword_matches.add(requirement)
+        item.config.stash[CHECKS_SEEN] = True
+
+
+def _require_checks(config: pytest.Config) -> None:
+    """Gate options, or ``--list-requirements``, on paths that hold no check: one line, not a test run."""
+    if is_worker(config) or config.stash[CHECKS_SEEN]:
+        return
+    given = gate_flags_given(config.invocation_params.args)
+    if config.stash[SETTINGS].list_requirements:
+        given.append("--list-requirements")
+    if given:
+        raise pytest.UsageError(_use_checks(config, given, f"no check was collected from {' '.join(config.args)}"))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    _require_checks(config)
     settings = config.stash[SETTINGS]
     if settings.requirements is not None:
         keep = [i for i in items if _requirement_of(i) in settings.requirements]
@@ -151,6 +208,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = []
         return
 
+    if config.option.collectonly:
+        return  # listing checks never touches an API
     if not is_worker(config) and not _xdist_controller(config) and any(_requirement_of(i) for i in items):
         _announce(config)
         inventory(config)

@@ -15,6 +15,8 @@ SETTINGS = pytest.StashKey[Settings]()
 SOURCE = pytest.StashKey[InventorySource]()
 #: The verdict judged for a check item (kept whole in this process; serialized only for xdist reports).
 VERDICT = pytest.StashKey[Verdict]()
+#: Whether collection met at least one gate check (a test function carrying a ``mobius_rule``).
+CHECKS_SEEN = pytest.StashKey[bool]()
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -72,7 +72,7 @@ class ConformanceSummary:
             for cause, n in not_collected.most_common():
                 tr.write_line(f"  {n} x {cause}")
         if advisory:
-            tr.write_line(f"advisory findings ({len(advisory)}, not blocking; --strict makes them blocking):")
+            tr.write_line(f"advisory findings ({len(advisory)}, not blocking; --block-advisories makes them blocking):")
             for o in advisory:
                 tr.write_line(f"  [{o.requirement}] {o.resource}: {o.reason}")
         diagnoses = Counter(o.diagnosis for o in results if o.diagnosis)

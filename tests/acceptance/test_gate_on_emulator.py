@@ -92,11 +92,11 @@ def test_prod_fails_exactly_the_pinned_set(run_gate) -> None:
     assert "release gate: FAIL" in run.stdout
 
 
-def test_prod_advisories_block_only_with_strict(run_gate) -> None:
+def test_prod_advisories_block_only_with_block_advisories(run_gate) -> None:
     relaxed = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS")
     assert relaxed.returncode == 0
     assert relaxed.with_outcome("xfailed") == PROD_ADVISORY
-    strict = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS", "--strict")
+    strict = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS", "--block-advisories")
     assert strict.returncode == 1
     assert strict.with_outcome("failed") == PROD_ADVISORY
     assert "Pr0d-Passw0rd!" not in strict.stdout
@@ -149,8 +149,8 @@ def test_xdist_gives_identical_verdicts_from_one_collection(run_gate, standalone
 
 def test_save_and_replay_inventory(run_gate, tmp_path) -> None:
     saved = tmp_path / "inv.json"
-    first = run_gate("--emulator=prod", f"--save-inventory={saved}")
-    replay = run_gate(f"--inventory={saved}")
+    first = run_gate("--emulator=prod", f"--save-gate-inventory={saved}")
+    replay = run_gate(f"--gate-inventory={saved}")
     assert saved.exists()
     assert "Pr0d-Passw0rd!" not in saved.read_text(), "a saved inventory must not carry credentials"
     assert replay.outcomes == first.outcomes

@@ -47,7 +47,7 @@ def usage_error(result: pytest.RunResult) -> str:
 def gate(pytester: pytest.Pytester) -> Callable[..., pytest.RunResult]:
     """Run pytest in-process on one tiny check with the given command-line arguments."""
     pytester.makepyfile(test_one=ONE_CHECK)
-    return lambda *args: pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    return lambda *args: pytester.runpytest_inprocess("test_one.py", "-p", "no:cacheprovider", *args)
 
 
 # --- checklist files ---------------------------------------------------------------------------
@@ -154,8 +154,8 @@ OPTIONS = [
     ("--region=", "--region: empty value; name one or leave the option out"),
     ("--emulator=", "--emulator: empty value; name one or leave the option out"),
     ("--snapshot=", "--snapshot: empty path; name one or leave the option out"),
-    ("--inventory=", "--inventory: empty path; name one or leave the option out"),
-    ("--save-inventory=", "--save-inventory: empty path; name one or leave the option out"),
+    ("--gate-inventory=", "--gate-inventory: empty path; name one or leave the option out"),
+    ("--save-gate-inventory=", "--save-gate-inventory: empty path; name one or leave the option out"),
 ]
 
 
@@ -169,27 +169,29 @@ def test_unwritable_save_inventory_is_refused_before_collecting(
 ) -> None:
     a_file = _write(tmp_path, "file", b"")
     cases = {
-        str(tmp_path): f"--save-inventory: {tmp_path} is a directory, expected a file path",
+        str(tmp_path): f"--save-gate-inventory: {tmp_path} is a directory, expected a file path",
         f"{a_file}/inv.json": (
-            f"--save-inventory: cannot create {a_file}/inv.json: {a_file} is not a writable directory"
+            f"--save-gate-inventory: cannot create {a_file}/inv.json: {a_file} is not a writable directory"
         ),
     }
     for target, message in cases.items():
-        assert usage_error(gate(f"--snapshot={SNAPSHOT}", f"--save-inventory={target}")) == f"ERROR: {message}"
+        assert usage_error(gate(f"--snapshot={SNAPSHOT}", f"--save-gate-inventory={target}")) == f"ERROR: {message}"
 
 
 def test_save_inventory_failing_at_write_time_is_one_line(gate: Callable[..., pytest.RunResult]) -> None:
     """/proc passes the access check (as root) but refuses the directory: still one line, exit 4."""
-    line = usage_error(gate(f"--snapshot={SNAPSHOT}", "--save-inventory=/proc/mobius-gate/inv.json"))
+    line = usage_error(gate(f"--snapshot={SNAPSHOT}", "--save-gate-inventory=/proc/mobius-gate/inv.json"))
     assert line in (
-        "ERROR: --save-inventory: cannot write /proc/mobius-gate/inv.json: No such file or directory",  # root
-        "ERROR: --save-inventory: cannot create /proc/mobius-gate/inv.json: /proc is not a writable directory",
+        "ERROR: --save-gate-inventory: cannot write /proc/mobius-gate/inv.json: No such file or directory",  # root
+        "ERROR: --save-gate-inventory: cannot create /proc/mobius-gate/inv.json: /proc is not a writable directory",
     )
 
 
 def test_good_values_still_work(gate: Callable[..., pytest.RunResult], tmp_path: Path) -> None:
     saved = tmp_path / "new" / "dir" / "inv.json"
-    result = gate(f"--snapshot={SNAPSHOT}", "--logs-since=1s", "--collect-timeout=0.5", f"--save-inventory={saved}")
+    result = gate(
+        f"--snapshot={SNAPSHOT}", "--logs-since=1s", "--collect-timeout=0.5", f"--save-gate-inventory={saved}"
+    )
     result.assert_outcomes(passed=1)
     assert json.loads(saved.read_text())["project"] == PROJECT
 
@@ -230,7 +232,7 @@ def test_validators_refuse_bad_values(fn: Callable[[object], object], value: obj
 def test_an_option_left_out_keeps_its_default() -> None:
     assert validate.named(None, "--project") is None
     assert validate.given_path(None, "--snapshot") is None
-    assert validate.writable_file(None, "--save-inventory") is None
+    assert validate.writable_file(None, "--save-gate-inventory") is None
 
 
 # --- snapshots -----------------------------------------------------------------------------------

@@ -154,7 +154,13 @@ def test_the_gate_process_exits_within_the_budget(
     for key, value in loopback_env.items():
         pytester._monkeypatch.setenv(key, value)
     result = pytester.runpytest_subprocess(
-        f"--emulator={drip.url}", f"--collect-timeout={BUDGET_S:g}", "-p", "no:cacheprovider", "-rA", timeout=60
+        "test_gate.py",
+        f"--emulator={drip.url}",
+        f"--collect-timeout={BUDGET_S:g}",
+        "-p",
+        "no:cacheprovider",
+        "-rA",
+        timeout=60,
     )
     exited = time.time()
     started, finished = (float(t) for t in (pytester.path / "session.times").read_text().split())
@@ -177,7 +183,7 @@ def test_a_dripping_emulator_probe_is_a_usage_error_within_the_budget(pytester: 
         pytester.makepyfile(test_gate=ONE_CHECK)
         started = time.monotonic()
         result = pytester.runpytest_inprocess(
-            f"--emulator={server.url}", "--collect-timeout=1", "-p", "no:cacheprovider"
+            "test_gate.py", f"--emulator={server.url}", "--collect-timeout=1", "-p", "no:cacheprovider"
         )
         elapsed = time.monotonic() - started
     finally:

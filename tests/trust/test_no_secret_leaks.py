@@ -7,7 +7,7 @@ password and a random token in ordinary env values, container arguments
 worker's log lines; ``--db-url`` carries a password holding ``/``, ``@`` and a
 space, pointed at a closed loopback port. The gate runs as verbosely as pytest
 can (``-vv -rA --tb=long -l``) with JUnit (``junit_logging=all``), pytest-html
-and ``--save-inventory``, once in-process and once with ``-n 2``: no canary may
+and ``--save-gate-inventory``, once in-process and once with ``-n 2``: no canary may
 appear in any of it, while SVC-PLAINTEXT-CREDS still names every credential.
 """
 
@@ -104,7 +104,7 @@ def _gate_args(out: Path, scenario: Path, port: int) -> list[str]:
         "-o",
         "junit_logging=all",
         f"--html={out / 'report.html'}",
-        f"--save-inventory={out / 'inventory.json'}",
+        f"--save-gate-inventory={out / 'inventory.json'}",
     ]
 
 
@@ -123,7 +123,7 @@ def _assert_no_leak(outputs: dict[str, str]) -> None:
 
 
 def _assert_credentials_named(terminal: str) -> None:
-    """SVC-PLAINTEXT-CREDS still sees every planted credential (an advisory: xfail without --strict)."""
+    """SVC-PLAINTEXT-CREDS still sees every planted credential (an advisory: xfail without --block-advisories)."""
     line = next(
         (ln for ln in terminal.splitlines() if "SVC-PLAINTEXT-CREDS] mobius-chat-worker: credentials" in ln), None
     )
@@ -177,7 +177,7 @@ def test_plaintext_credentials_block_under_strict(pytester: pytest.Pytester, sce
         "--project=mobiusos-new",
         f"--emulator={scenario}",
         "--requirement=SVC-PLAINTEXT-CREDS",
-        "--strict",
+        "--block-advisories",
         "-p",
         "no:cacheprovider",
         "-rf",
