@@ -32,7 +32,10 @@ ANY_TYPES = {
     "google.api.serviceusage.v1.OperationMetadata": ("serviceusage.v1", "OperationMetadata"),
     "google.api.serviceusage.v1.EnableServiceResponse": ("serviceusage.v1", "EnableServiceResponse"),
     "google.api.serviceusage.v1.DisableServiceResponse": ("serviceusage.v1", "DisableServiceResponse"),
+    "google.api.serviceusage.v1.BatchEnableServicesResponse": ("serviceusage.v1", "BatchEnableServicesResponse"),
 }
+#: ``@type`` of an ``Any`` that carries no fields (a delete's result).
+EMPTY = "google.protobuf.Empty"
 
 
 @cache
@@ -51,8 +54,8 @@ def _segments(path: str) -> list[str]:
     return [_PLACEHOLDER.sub("{}", s) for s in path.strip("/").split("/")]
 
 
-def response_schema(doc_name: str, method: str, template: str) -> str | None:
-    """The response schema of the discovery method serving ``method template`` (None: empty body)."""
+def discovery_method(doc_name: str, method: str, template: str) -> dict[str, Any]:
+    """The discovery method serving ``method template`` (the most literal match of its flat path)."""
     want = _segments(template)
     matches = []
     for meth in _methods(document(doc_name)):
@@ -64,8 +67,17 @@ def response_schema(doc_name: str, method: str, template: str) -> str | None:
             matches.append((exact, meth))
     if not matches:
         raise LookupError(f"{doc_name}: no discovery method for {method} {template}")
-    best = max(matches, key=lambda m: m[0])[1]
-    return best.get("response", {}).get("$ref")
+    return max(matches, key=lambda m: m[0])[1]
+
+
+def response_schema(doc_name: str, method: str, template: str) -> str | None:
+    """The response schema of the discovery method serving ``method template`` (None: empty body)."""
+    return discovery_method(doc_name, method, template).get("response", {}).get("$ref")
+
+
+def request_schema(doc_name: str, method: str, template: str) -> str | None:
+    """The request-body schema of that method (None: it takes no body)."""
+    return discovery_method(doc_name, method, template).get("request", {}).get("$ref")
 
 
 class SchemaValidator:
@@ -101,6 +113,10 @@ class SchemaValidator:
 
     def _packed(self, value: dict[str, Any], path: str, errs: list[str]) -> None:
         type_name = str(value["@type"]).removeprefix("type.googleapis.com/")
+        if type_name == EMPTY:
+            if set(value) != {"@type"}:
+                errs.append(f"{path}: google.protobuf.Empty with fields {sorted(set(value) - {'@type'})}")
+            return
         if type_name not in ANY_TYPES:
             errs.append(f"{path}: Any payload of unknown type {type_name}")
             return

@@ -19,7 +19,16 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert info.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--scenario", "--port", "--project", "--latency-ms", "--fault-rate", "--also", "staging"):
+    for option in (
+        "--scenario",
+        "--port",
+        "--project",
+        "--latency-ms",
+        "--fault-rate",
+        "--also",
+        "--lro-polls",
+        "staging",
+    ):
         assert option in out
 
 

@@ -149,6 +149,9 @@ def _drive_secrets(d: Driver) -> None:
     d.call("GET", f"{base}/s2/versions/latest")
     d.call("GET", f"{base}/s2:getIamPolicy")
     d.call("POST", f"{base}/s2:setIamPolicy", json={"policy": {"bindings": []}})
+    version = d.call("POST", f"{base}/s2/versions/1:disable", json={})
+    d.call("POST", f"{base}/s2/versions/1:enable", json={"etag": version["etag"]})
+    d.call("POST", f"{base}/s2/versions/1:disable", json={"etag": version["etag"]}, status=409)
     d.call("GET", f"{base}/s2/versions/1:access", status=501)
 
 
@@ -169,6 +172,8 @@ def _drive_service_usage(d: Driver) -> None:
     d.call("GET", f"{base}:batchGet", params={"names": [f"projects/{PROD}/services/redis.googleapis.com"]})
     op = d.call("POST", f"{base}/redis.googleapis.com:enable", json={})
     d.call("POST", f"{base}/redis.googleapis.com:disable", json={})
+    d.call("POST", f"{base}:batchEnable", json={"serviceIds": ["redis.googleapis.com", "vpcaccess.googleapis.com"]})
+    d.call("POST", f"{base}/nope.googleapis.com:enable", json={}, status=403)
     d.call("GET", f"/v1/{op['name']}")
 
 
