@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pytest
 from mobius_gate import validate
 from mobius_gate.requirements import CATALOGUE
 from mobius_gate.spec import DEFAULT_CHECKLIST, Checklist, ChecklistError, load_checklist
+from mobius_gate.waivers import WaiverError, Waivers, load_waivers
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -83,6 +84,22 @@ def add_options(parser: pytest.Parser) -> None:
         help="Advisory findings fail the gate too (by default they are xfailed and reported).",
     )
     group.addoption(
+        "--waivers",
+        dest="mobius_waivers",
+        default=None,
+        metavar="FILE",
+        help="YAML file of accepted deviations (requirement, resource, reason, expires); waived checks are "
+        "reported as waived, and an expired waiver no longer applies.",
+    )
+    group.addoption(
+        "--live-flows",
+        dest="mobius_live_flows",
+        action="store_true",
+        default=False,
+        help="Also run the checklist's §4.4 live end-to-end flows against the deployed services "
+        "(-m e2e_live runs only them). Without it the flows are not judged and the verdict is INCOMPLETE.",
+    )
+    group.addoption(
         "--list-requirements",
         dest="mobius_list_requirements",
         action="store_true",
@@ -125,6 +142,8 @@ FLAGS = {
     "mobius_save_inventory": "--save-gate-inventory",
     "mobius_requirements": "--requirement",
     "mobius_block_advisories": "--block-advisories",
+    "mobius_waivers": "--waivers",
+    "mobius_live_flows": "--live-flows",
     "mobius_db_url": "--db-url",
     "mobius_logs_since": "--logs-since",
     "mobius_collect_timeout": "--collect-timeout",
@@ -162,6 +181,7 @@ class Settings:
     collect_timeout: float
     #: The run selected the live flows (``-m e2e_live``): collect their outcomes.
     live_flows: bool = False
+    waivers: Waivers = field(default_factory=Waivers)
 
     @property
     def source_label(self) -> str:
@@ -224,5 +244,17 @@ def build_settings(config: pytest.Config) -> Settings:
         db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
         logs_since=parse_duration(opt("mobius_logs_since")),
         collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
-        live_flows="e2e_live" in (config.option.markexpr or ""),
+        live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
+        waivers=_waivers(opt("mobius_waivers")),
     )
+
+
+def _waivers(value: str | None) -> Waivers:
+    """``--waivers=FILE`` loaded and validated; a bad file is one usage line naming it."""
+    path = validate.given_path(value, "--waivers")
+    if path is None:
+        return Waivers()
+    try:
+        return load_waivers(Path(path))
+    except WaiverError as exc:
+        raise pytest.UsageError(f"--waivers: {exc}") from None

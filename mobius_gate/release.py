@@ -76,6 +76,7 @@ class Release:
     errors: list[Outcome] = field(default_factory=list)
     unjudged: list[Outcome] = field(default_factory=list)
     waived: list[Outcome] = field(default_factory=list)
+    advisories: list[Outcome] = field(default_factory=list)
     expired: list[Outcome] = field(default_factory=list)
 
     def headline(self) -> str:
@@ -123,6 +124,7 @@ def decide(outcomes: list[Outcome], *, partial: bool) -> Release:
         errors=errors,
         unjudged=unjudged,
         waived=by_kind.get("waived", []),
+        advisories=by_kind.get("advisory", []),
         expired=expired,
     )
 

@@ -39,7 +39,7 @@ MARKERS = {
     "verification": "Phase 4 — verification checks",
     "requirement(id)": "the checklist requirement a check enforces (catalogue ID)",
     "servers": "starts real servers (emulator, Redis, Postgres); still runs in CI",
-    "e2e_live": "live flows against deployed services; opt-in with -m e2e_live",
+    "e2e_live": "live flows against deployed services; opt-in with --live-flows (-m e2e_live runs only them)",
 }
 
 
@@ -196,12 +196,6 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if dropped:
             config.hook.pytest_deselected(items=dropped)
         items[:] = keep
-
-    if "e2e_live" not in (config.option.markexpr or ""):
-        skip = pytest.mark.skip(reason="live flows are opt-in: run with -m e2e_live")
-        for item in items:
-            if item.get_closest_marker("e2e_live"):
-                item.add_marker(skip)
 
     if settings.list_requirements:
         _print_catalogue(config, items)

@@ -18,6 +18,10 @@ from mobius_gate.plugin.state import SETTINGS, VERDICT, inventory
 from mobius_gate.redact import redact
 from mobius_gate.requirements import CATALOGUE, BoundRule
 from mobius_gate.verdict import Verdict
+from mobius_gate.waivers import Waivers
+
+#: How the pipeline words a verdict whose input was not collected (see rules/pipeline.py).
+NOT_COLLECTED = "not collected:"
 
 
 class Case:
@@ -33,7 +37,7 @@ class Case:
             return
         if self.advisory and not self.strict:
             pytest.xfail(f"advisory: {self.verdict.message()}")
-        pytest.fail(self.verdict.message(), pytrace=False)
+        pytest.fail(_with_expiry(self.verdict), pytrace=False)
 
 
 @pytest.fixture
@@ -42,12 +46,37 @@ def mobius_case(request: pytest.FixtureRequest) -> Case:
     bound: BoundRule = request.function.mobius_rule
     settings = request.config.stash[SETTINGS]
     verdict = redacted(bound.judge(request.param, settings.spec, inventory(request.config)))
+    ident = request.node.callspec.id if hasattr(request.node, "callspec") else verdict.resource
+    verdict = with_release_facts(verdict, settings.waivers, ident)
     _record(request.node, verdict)
+    if "waived" in verdict.details:
+        pytest.xfail(f"waived ({verdict.details['waived']}): {verdict.message()}")
     if verdict.status == "error":
-        pytest.fail(verdict.message(), pytrace=False)
+        pytest.fail(_with_expiry(verdict), pytrace=False)
     if verdict.status == "na":
         pytest.skip(verdict.message())
     return Case(verdict, advisory=bound.requirement.severity == "advisory", strict=settings.strict)
+
+
+def with_release_facts(verdict: Verdict, waivers: Waivers, ident: str) -> Verdict:
+    """Mark what the release verdict needs: not judged for lack of input (and how to supply it), waived, expired."""
+    extra: dict[str, str] = {}
+    if verdict.status == "na" and verdict.reason.startswith(NOT_COLLECTED):
+        extra["unjudged"] = verdict.reason.removeprefix(NOT_COLLECTED).strip()
+    if verdict.status in ("fail", "error") or extra:
+        decision = waivers.decide(verdict.requirement, verdict.resource)
+        if decision.waiver is None and ident != verdict.resource:
+            decision = waivers.decide(verdict.requirement, ident)
+        if decision.waiver is not None:
+            extra["waived"] = decision.waiver.label()
+        elif decision.expired is not None:
+            extra["waiver_expired"] = decision.expired.label()
+    return replace(verdict, details={**verdict.details, **extra}) if extra else verdict
+
+
+def _with_expiry(verdict: Verdict) -> str:
+    expired = verdict.details.get("waiver_expired")
+    return verdict.message() + (f" Waiver expired, no longer applies: {expired}." if expired else "")
 
 
 def _record(item: pytest.Item, verdict: Verdict) -> None:

@@ -1,4 +1,11 @@
-"""The gate's conformance summary at the end of the terminal report."""
+"""The gate's conformance summary and its exit code: the release verdict of :mod:`mobius_gate.release`.
+
+In this process the verdicts are the objects stashed on the items; from xdist workers
+they arrive serialized in the reports' ``user_properties``. At session finish the
+verdicts become :class:`~mobius_gate.release.Outcome` s, the release verdict is decided
+(PASS only when every blocking requirement was judged and held) and the exit code set;
+the terminal summary then says it, with counts equal to pytest's own.
+"""
 
 from __future__ import annotations
 
@@ -11,22 +18,21 @@ import pytest
 
 from mobius_gate.options import Settings
 from mobius_gate.plugin.state import VERDICT
-from mobius_gate.requirements import CATALOGUE
+from mobius_gate.release import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS, Outcome, Release, decide
 from mobius_gate.verdict import Verdict
 
 _FIELDS = {f.name for f in fields(Verdict)}
+#: pytest exit statuses the release verdict may replace (anything else — interrupted, usage — stands).
+_REPLACEABLE = {pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED}
 
 
 class ConformanceSummary:
-    """Gathers every verdict and prints the gate's summary.
-
-    In this process the verdicts are the objects stashed on the items; from
-    xdist workers they arrive serialized in the reports' ``user_properties``.
-    """
+    """Gathers every verdict, decides the release verdict and prints the gate's summary."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.results: dict[str, Verdict] = {}
+        self.release: Release | None = None
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         if VERDICT in item.stash:
@@ -40,45 +46,117 @@ class ConformanceSummary:
                 data = json.loads(value)
                 self.results[report.nodeid] = Verdict(**{k: v for k, v in data.items() if k in _FIELDS})
 
-    def _blocking(self, verdict: Verdict) -> bool:
-        return CATALOGUE[verdict.requirement].severity == "blocking" or self.settings.strict
-
-    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.results:
             return
-        results = list(self.results.values())
+        outcomes = [self._outcome(v) for v in self.results.values()]
+        self.release = decide(outcomes, partial=self._partial(session.config))
+        if session.exitstatus in _REPLACEABLE:
+            session.exitstatus = self.release.exit_code
+
+    def _outcome(self, verdict: Verdict) -> Outcome:
+        details = verdict.details
+        return Outcome(
+            verdict.requirement,
+            verdict.resource,
+            verdict.status,
+            verdict.reason,
+            unjudged="unjudged" in details and not self._live_only(details["unjudged"]),
+            supply=details.get("unjudged"),
+            waived=details.get("waived"),
+            expired=details.get("waiver_expired"),
+            advisories_block=self.settings.strict,
+        )
+
+    def _live_only(self, cause: str) -> bool:
+        """On a snapshot (the pre-deploy gate) what only a live project can show is out of scope, not missing."""
+        return self.settings.snapshot_dir is not None and cause.startswith("not in snapshot")
+
+    def _partial(self, config: pytest.Config) -> bool:
+        """Narrowed by -k, -m, --requirement or a path: fewer checks ran than the checklist has."""
+        from mobius_gate.engine import load_rules
+
+        if self.settings.requirements is not None or config.option.keyword or config.option.markexpr:
+            return True
+        expected = Counter(b.requirement.id for b in load_rules() for _ in b.subjects(self.settings.spec))
+        judged = Counter(v.requirement for v in self.results.values())
+        return any(judged[rid] < n for rid, n in expected.items())
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        release = self.release
+        if release is None:
+            return
         tr = terminalreporter
         tr.write_sep("=", "mobius-gate conformance")
-        by_status = Counter(o.status for o in results)
-        tr.write_line(
-            f"project {self.settings.project} · {self.settings.source_label}: "
-            f"{by_status['pass']} pass, {by_status['fail']} fail, {by_status['error']} error, "
-            f"{by_status['na']} not applicable"
-        )
-        failing = [o for o in results if o.status == "fail"]
-        blocking = [o for o in failing if self._blocking(o)]
-        advisory = [o for o in failing if not self._blocking(o)]
-        errors = [o for o in results if o.status == "error"]
-        per_req = Counter(o.requirement for o in blocking)
-        if per_req:
-            tr.write_line("failing requirements: " + ", ".join(f"{r} x{n}" for r, n in sorted(per_req.items())))
-        if errors:
-            tr.write_line(f"{len(errors)} check(s) could not judge (errors, not passes):", yellow=True)
-            for cause, n in Counter(o.reason for o in errors).most_common(5):
-                tr.write_line(f"  {n} x {cause}")
-        not_collected = Counter(o.reason for o in results if o.reason.startswith("not collected:"))
-        if not_collected:
-            tr.write_line(f"{sum(not_collected.values())} check(s) not judged because their data was not collected:")
-            for cause, n in not_collected.most_common():
-                tr.write_line(f"  {n} x {cause}")
-        if advisory:
-            tr.write_line(f"advisory findings ({len(advisory)}, not blocking; --block-advisories makes them blocking):")
-            for o in advisory:
-                tr.write_line(f"  [{o.requirement}] {o.resource}: {o.reason}")
-        diagnoses = Counter(o.diagnosis for o in results if o.diagnosis)
+        tr.write_line(f"project {self.settings.project} · {self.settings.source_label}: {_counts(release)}")
+        self._write_failing(tr, release)
+        self._write_unknown(tr, release)
+        self._write_accepted(tr, release)
+        diagnoses = Counter(v.diagnosis for v in self.results.values() if v.diagnosis)
         if diagnoses:
             tr.write_line("likely causes (Common Issues & Fixes):")
             for text, n in diagnoses.most_common():
                 tr.write_line(f"  {n} check(s): {text}")
-        verdict = "FAIL" if blocking or errors else "PASS"
-        tr.write_line(f"release gate: {verdict}", red=verdict == "FAIL", green=verdict == "PASS", bold=True)
+        headline = release.headline()
+        if self.settings.snapshot_dir is not None and release.verdict is not None:
+            headline = f"pre-deploy gate (snapshot): {release.verdict}"
+        colour = {EXIT_PASS: "green", EXIT_FAIL: "red", EXIT_INCOMPLETE: "yellow"}.get(release.exit_code, "yellow")
+        tr.write_line(f"{headline} (exit {release.exit_code})", bold=True, **{colour: True})
+
+    def _write_failing(self, tr: Any, release: Release) -> None:
+        if not release.failing:
+            return
+        tr.write_line("failing requirements, in the order to fix them:")
+        for rid, n in release.failing_requirements():
+            first = next(o for o in release.failing if o.requirement == rid)
+            verdict = next(v for v in self.results.values() if v.requirement == rid and v.resource == first.resource)
+            if n == 1:
+                tr.write_line(f"  {rid} {first.resource}" + (f" — fix: {verdict.fix}" if verdict.fix else ""))
+            else:
+                names = [o.resource for o in release.failing if o.requirement == rid]
+                tr.write_line(f"  {rid} x{n}: {', '.join(names)}")
+
+    def _write_unknown(self, tr: Any, release: Release) -> None:
+        if release.errors:
+            tr.write_line(f"{len(release.errors)} check(s) could not judge (errors, not passes):", yellow=True)
+            for cause, n in Counter(o.reason for o in release.errors).most_common(5):
+                tr.write_line(f"  {n} x {cause}")
+        if release.unjudged:
+            tr.write_line(f"{len(release.unjudged)} blocking check(s) not judged for lack of input:", yellow=True)
+            by_supply: dict[str, list[str]] = {}
+            for rid, supply, _ in release.not_judged():
+                by_supply.setdefault(supply, []).append(rid)
+            for supply, ids in by_supply.items():
+                tr.write_line(f"  {', '.join(ids)} — {supply}")
+        live_only = [v for v in self.results.values() if self._live_only(v.details.get("unjudged", "-"))]
+        if live_only:
+            tr.write_line(f"{len(live_only)} check(s) need the live project (judged by the release gate, not here)")
+
+    def _write_accepted(self, tr: Any, release: Release) -> None:
+        if release.advisories:
+            count = len(release.advisories)
+            tr.write_line(f"advisory findings ({count}, not blocking; --block-advisories makes them blocking):")
+            for o in release.advisories:
+                tr.write_line(f"  [{o.requirement}] {o.resource}: {o.reason}")
+        if release.waived:
+            tr.write_line(f"waived ({len(release.waived)}, accepted by --waivers, not passes):")
+            for label, n in Counter(o.waived for o in release.waived).most_common():
+                tr.write_line(f"  {n} x {label}")
+        for label, n in Counter(o.expired for o in release.expired).most_common():
+            tr.write_line(f"expired waiver no longer applies ({n} check(s)): {label}", red=True)
+
+
+def _counts(release: Release) -> str:
+    """The same numbers pytest prints: passed, failed, errors, xfailed (advisory + waived), skipped."""
+    c = release.counts
+    parts = [
+        f"{c['pass']} pass",
+        f"{c['fail']} fail",
+        f"{c['error']} error",
+        f"{c['advisory']} advisory",
+        f"{c['waived']} waived",
+        f"{c['unjudged']} not judged",
+        f"{c['na']} not applicable",
+    ]
+    return ", ".join(parts)
