@@ -1,18 +1,18 @@
-"""The release gate as a user runs it: `pytest checks --project=mobiusos-new ...` in a subprocess.
+"""The release gate on the bundled emulator scenarios, run in-process (``pytest.main``).
 
-Pins the verdicts of the bundled scenarios, the xdist path (same verdicts, one
-collection), the emulator standalone path, and the no-credentials path.
+Pins which checks fail on each scenario and what the user reads (summary, fix,
+diagnosis), advisory vs ``--strict``, saving and replaying an inventory, and a
+forbidden API. Every verdict and reason is pinned by ``test_golden_verdicts``; the
+real executable, xdist and the no-credentials path by ``test_gate_command``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from mobius_gate.fixtures.emulator import Emulator
 
-pytestmark = pytest.mark.servers
+pytestmark = [pytest.mark.servers, pytest.mark.xdist_group("gate-emulator")]
 
 P1 = "checks/test_phase1_infrastructure.py::"
 P3 = "checks/test_phase3_services.py::"
@@ -73,16 +73,16 @@ COMMON_ISSUES = {
 }
 
 
-def test_staging_is_conformant(run_gate) -> None:
-    run = run_gate("--project=mobiusos-new", "--emulator=staging")
+def test_staging_is_conformant(gate) -> None:
+    run = gate("--project=mobiusos-new", "--emulator=staging")
     assert run.returncode == 0, run.stdout[-3000:]
     assert not run.with_outcome("failed") and not run.with_outcome("error")
     assert len(run.with_outcome("passed")) > 150
     assert "release gate: PASS" in run.stdout
 
 
-def test_prod_fails_exactly_the_pinned_set(run_gate) -> None:
-    run = run_gate("--project=mobiusos-new", "--emulator=prod")
+def test_prod_fails_exactly_the_pinned_set(gate) -> None:
+    run = gate("--project=mobiusos-new", "--emulator=prod")
     assert run.returncode == 1
     assert run.with_outcome("failed") == PROD_FAILURES
     assert not run.with_outcome("error")
@@ -92,20 +92,21 @@ def test_prod_fails_exactly_the_pinned_set(run_gate) -> None:
     assert "release gate: FAIL" in run.stdout
 
 
-def test_prod_advisories_block_only_with_strict(run_gate) -> None:
-    relaxed = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS")
+def test_prod_advisories_block_only_with_strict(gate, emulator_url) -> None:
+    prod = f"--emulator={emulator_url('prod')}"
+    relaxed = gate(prod, "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS")
     assert relaxed.returncode == 0
     assert relaxed.with_outcome("xfailed") == PROD_ADVISORY
-    strict = run_gate("--emulator=prod", "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS", "--strict")
+    strict = gate(prod, "--requirement=DB-PRIVATE-IP,SVC-PLAINTEXT-CREDS", "--strict")
     assert strict.returncode == 1
     assert strict.with_outcome("failed") == PROD_ADVISORY
     assert "Pr0d-Passw0rd!" not in strict.stdout
 
 
 @pytest.mark.parametrize("scenario", sorted(COMMON_ISSUES))
-def test_common_issue_scenarios_fail_exactly_their_checks(run_gate, scenario: str) -> None:
+def test_common_issue_scenarios_fail_exactly_their_checks(gate, scenario: str) -> None:
     failing, diagnosis = COMMON_ISSUES[scenario]
-    run = run_gate("--emulator=" + scenario)
+    run = gate("--project=mobiusos-new", f"--emulator={scenario}")
     assert run.returncode == 1
     assert run.with_outcome("failed") == failing
     assert not run.with_outcome("error")
@@ -114,8 +115,9 @@ def test_common_issue_scenarios_fail_exactly_their_checks(run_gate, scenario: st
         assert "likely causes (Common Issues & Fixes):" in run.stdout
 
 
-def test_cpu_throttling_message_names_the_fix(run_gate) -> None:
-    run = run_gate("--emulator=worker-cpu-throttled", "--requirement=SVC-CPU-ALWAYS")
+def test_cpu_throttling_message_names_the_fix(gate, emulator_url) -> None:
+    run = gate(f"--emulator={emulator_url('worker-cpu-throttled')}", "--requirement=SVC-CPU-ALWAYS")
+    assert run.with_outcome("failed") == {P3 + "test_cpu_always_allocated[mobius-chat-worker]"}
     assert re.search(
         r"\[SVC-CPU-ALWAYS\] mobius-chat-worker: .*Fix: gcloud run services update mobius-chat-worker "
         r"--no-cpu-throttling --region=us-central1 --project=mobiusos-new",
@@ -123,52 +125,21 @@ def test_cpu_throttling_message_names_the_fix(run_gate) -> None:
     ), run.stdout[-2000:]
 
 
-@pytest.fixture
-def standalone() -> Iterator[Emulator]:
-    with Emulator("prod", project="mobiusos-new") as emu:
-        yield emu
-
-
-def _list_calls(stats: dict) -> dict[str, int]:
-    return {
-        route: n for route, n in stats["by_route"].items() if route.startswith("GET") and "getIamPolicy" not in route
-    }
-
-
-def test_xdist_gives_identical_verdicts_from_one_collection(run_gate, standalone: Emulator) -> None:
-    serial = run_gate(f"--emulator={standalone.url}")
-    serial_calls = _list_calls(standalone.stats())
-    standalone.reset_stats()
-    parallel = run_gate(f"--emulator={standalone.url}", "-n", "4")
-    parallel_calls = _list_calls(standalone.stats())
-    assert parallel.returncode == serial.returncode == 1
-    assert parallel.outcomes == serial.outcomes
-    assert parallel_calls == serial_calls, "-n 4 must collect once, exactly like a serial run"
-    assert standalone.stats()["writes"] == 0, "a run without --remediate must not write"
-
-
-def test_save_and_replay_inventory(run_gate, tmp_path) -> None:
+def test_save_and_replay_inventory(gate, emulator_url, tmp_path) -> None:
     saved = tmp_path / "inv.json"
-    first = run_gate("--emulator=prod", f"--save-inventory={saved}")
-    replay = run_gate(f"--inventory={saved}")
+    first = gate(f"--emulator={emulator_url('prod')}", f"--save-inventory={saved}")
     assert saved.exists()
     assert "Pr0d-Passw0rd!" not in saved.read_text(), "a saved inventory must not carry credentials"
+    replay = gate(f"--inventory={saved}")
+    assert replay.returncode == first.returncode == 1
     assert replay.outcomes == first.outcomes
+    assert replay.rows() == first.rows()
 
 
-def test_no_credentials_is_one_clear_line(run_gate) -> None:
-    run = run_gate("--project=mobiusos-new", "-m", "infra")
-    out = run.stdout + run.stderr
-    assert run.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "gcloud auth application-default login" in out
-    assert "Traceback" not in out
-    assert not run.outcomes
-
-
-def test_a_forbidden_api_makes_its_checks_errors_never_passes(run_gate, tmp_path) -> None:
+def test_a_forbidden_api_makes_its_checks_errors_never_passes(gate, tmp_path) -> None:
     scenario = tmp_path / "forbidden-secrets.yaml"
     scenario.write_text("extends: staging\napis:\n  forbidden: [secretmanager.googleapis.com]\n")
-    run = run_gate(f"--emulator={scenario}")
+    run = gate(f"--emulator={scenario}")
     assert run.returncode == 1
     secret_checks = {node for node in run.outcomes if "test_secret_ready" in node or "test_referenced_secrets" in node}
     assert secret_checks and run.with_outcome("error") == secret_checks

@@ -2,7 +2,7 @@
 
 The checklist's chat database is renamed to the throwaway database (databases are
 server-wide; a fixed ``mobius_chat`` would collide between runs), then the gate
-runs as a user would: ``pytest checks --emulator=staging --db-url=... --checklist=...``.
+runs as a user would (in-process): ``pytest checks --emulator=staging --db-url=... --checklist=...``.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ def checklist_for(tmp_path: Path):
     return write
 
 
-def gate_with_db(run_gate, checklist: Path, db_url: str):
-    return run_gate("--project=mobiusos-new", "--emulator=staging", f"--checklist={checklist}", f"--db-url={db_url}")
+def gate_with_db(gate, checklist: Path, db_url: str):
+    return gate("--project=mobiusos-new", "--emulator=staging", f"--checklist={checklist}", f"--db-url={db_url}")
 
 
-def test_staging_with_a_synced_database_passes_every_phase(run_gate, checklist_for, pg_database: str) -> None:
+def test_staging_with_a_synced_database_passes_every_phase(gate, checklist_for, pg_database: str) -> None:
     seed_migration(pg_database)
     seed_metadata(pg_database, INDEX_IDS)
-    run = gate_with_db(run_gate, checklist_for(dbname_of(pg_database)), pg_database)
+    run = gate_with_db(gate, checklist_for(dbname_of(pg_database)), pg_database)
     assert run.returncode == 0, run.stdout[-3000:]
     passed = run.with_outcome("passed")
     for check in ("test_database_exists", "test_migration_applied", "test_rag_metadata_populated"):
@@ -48,11 +48,11 @@ def test_staging_with_a_synced_database_passes_every_phase(run_gate, checklist_f
 
 
 def test_a_partial_sync_fails_consistency_with_the_fraction_and_diagnosis(
-    run_gate, checklist_for, pg_database: str
+    gate, checklist_for, pg_database: str
 ) -> None:
     seed_migration(pg_database)
     seed_metadata(pg_database, INDEX_IDS[:70])
-    run = gate_with_db(run_gate, checklist_for(dbname_of(pg_database)), pg_database)
+    run = gate_with_db(gate, checklist_for(dbname_of(pg_database)), pg_database)
     assert run.returncode == 1
     failed = run.with_outcome("failed")
     assert len(failed) == 1 and next(iter(failed)).startswith(P2 + "test_vector_ids_have_metadata")
@@ -60,8 +60,8 @@ def test_a_partial_sync_fails_consistency_with_the_fraction_and_diagnosis(
     assert '"RAG returns 0 results"' in run.stdout
 
 
-def test_an_unmigrated_database_fails_migration_and_metadata(run_gate, checklist_for, pg_database: str) -> None:
-    run = gate_with_db(run_gate, checklist_for(dbname_of(pg_database)), pg_database)
+def test_an_unmigrated_database_fails_migration_and_metadata(gate, checklist_for, pg_database: str) -> None:
+    run = gate_with_db(gate, checklist_for(dbname_of(pg_database)), pg_database)
     assert run.returncode == 1
     failed = {node.split("[")[0] for node in run.with_outcome("failed")}
     assert P2 + "test_migration_applied" in failed

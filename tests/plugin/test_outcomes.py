@@ -1,7 +1,7 @@
 """Verdict → pytest outcome, advisory/strict, selection and listing, on a saved inventory.
 
-Each test writes a tiny check module and an inventory JSON, then runs pytest in a
-subprocess the way a user would (``-p mobius_gate.plugin --inventory=FILE``).
+Each test writes a tiny check module and an inventory JSON, then runs pytest on it
+the way a user would (``--inventory=FILE``), in-process through pytester (no new interpreter).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def gate(pytester: pytest.Pytester, loopback_env: dict[str, str]):
         pytester._monkeypatch.setenv(key, value)
 
     def run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_subprocess(f"--inventory={path}", "-rA", *args)
+        return pytester.runpytest_inprocess(f"--inventory={path}", "-rA", *args)
 
     return run
 
@@ -133,7 +133,7 @@ def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) ->
     pytester.makepyfile(test_gate=CHECKS)
     bad = pytester.path / "inv.json"
     bad.write_text('{"project": 3}')
-    result = pytester.runpytest_subprocess(f"--inventory={bad}")
+    result = pytester.runpytest_inprocess(f"--inventory={bad}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --inventory *inv.json: not a saved mobius-gate inventory*"])
     assert "Traceback" not in result.stderr.str()
@@ -141,17 +141,17 @@ def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) ->
 
 def test_an_emulator_url_where_nothing_answers_is_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_gate=CHECKS)
-    result = pytester.runpytest_subprocess("--emulator=http://127.0.0.1:9")
+    result = pytester.runpytest_inprocess("--emulator=http://127.0.0.1:9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --emulator http://127.0.0.1:9: no mobius-gate emulator answers there*"])
 
 
 def test_two_sources_and_a_missing_snapshot_are_usage_errors(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_gate=CHECKS)
-    both = pytester.runpytest_subprocess("--emulator=prod", "--snapshot=.")
+    both = pytester.runpytest_inprocess("--emulator=prod", "--snapshot=.")
     assert both.ret == pytest.ExitCode.USAGE_ERROR
     both.stderr.fnmatch_lines(["ERROR: --emulator and --snapshot were given together: choose one source"])
-    missing = pytester.runpytest_subprocess("--snapshot=nope")
+    missing = pytester.runpytest_inprocess("--snapshot=nope")
     missing.stderr.fnmatch_lines(["ERROR: --snapshot: no such directory: nope"])
 
 
@@ -167,7 +167,7 @@ def test_an_unreadable_section_error_is_redacted_and_says_what_to_do(
     )
     path = pytester.path / "inventory.json"
     inv.save(path)
-    result = pytester.runpytest_subprocess(f"--inventory={path}", "--requirement=INF-API")
+    result = pytester.runpytest_inprocess(f"--inventory={path}", "--requirement=INF-API")
     result.assert_outcomes(errors=1)
     assert "hunter2-secret" not in result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines(["[[]INF-API[]] run: cannot judge: proxy said: postgresql://postgres:***@*Fix: *"])
