@@ -23,11 +23,11 @@ gate: $(STAMP)
 	$(BIN)/pytest checks --project=mobiusos-new --emulator=prod
 
 ## The test suite: the framework's own tests, the gate on the emulator, the local end-to-end flows; ruff.
-## Two xdist workers; loadgroup keeps the e2e flows (one stack) and the in-process gate runs (shared per
-## scenario) each on one worker. pytest's exit 5 (no tests ran) fails the target like any other failure.
+## Two xdist workers; loadfile keeps each module on one worker (the in-process gate runs of a scenario are
+## shared within a module). pytest's exit 5 (no tests ran) fails the target like any other failure.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests e2e -n 2 --dist loadgroup
+	$(BIN)/pytest tests e2e -n 2 --dist loadfile
 
 ## The end-to-end flows (chat, RAG, scraper, failure modes) on real Redis + Postgres; --stack=images for the images.
 e2e: $(STAMP)

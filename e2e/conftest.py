@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +25,6 @@ from mobius_gate.fixtures.stack.site import LocalSite
 
 from e2e.flows import Endpoints, Mobius
 
-E2E_DIR = Path(__file__).resolve().parent
 #: Logical Redis databases: the stack's, then the failure-mode tests' own (``spare_redis``). All flushed.
 STACK_REDIS_DB = 10
 
@@ -50,15 +48,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="local: the reference stack from fixtures/stack (default); images: the deployed images "
         "gcr.io/<project>/... in containers (needs Docker). --project names the project.",
     )
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``-n N --dist loadgroup`` every flow runs on one xdist worker: the stack starts once, not N times."""
-    group = pytest.mark.xdist_group("e2e-stack")
-    for item in items:
-        if E2E_DIR in item.path.parents:
-            item.add_marker(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
