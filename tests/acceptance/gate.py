@@ -67,8 +67,11 @@ def _stable(reason: str) -> str:
     return reason
 
 
-def run_inprocess(*args: str, basetemp: Path) -> GateRun:
-    """``pytest <checks> ARGS`` via ``pytest.main`` here, from the repository root; output captured."""
+def run_inprocess(*args: str, basetemp: Path, target: Path = CHECKS_DIR) -> GateRun:
+    """``pytest <checks> ARGS`` via ``pytest.main`` here, from the repository root; output captured.
+
+    ``target`` narrows the run to one file of the checks (as ``pytest checks/test_x.py`` does).
+    """
     log = OutcomeLog()
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp:
@@ -76,7 +79,7 @@ def run_inprocess(*args: str, basetemp: Path) -> GateRun:
             mp.delenv(name, raising=False)
         mp.chdir(REPO)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            argv = [str(CHECKS_DIR), *COMMON_ARGS, "--capture=sys", f"--rootdir={REPO}", f"--basetemp={basetemp}"]
+            argv = [str(target), *COMMON_ARGS, "--capture=sys", f"--rootdir={REPO}", f"--basetemp={basetemp}"]
             code = pytest.main([*argv, *args], plugins=[log])
     return GateRun(int(code), out.getvalue(), err.getvalue(), log.outcomes, log.verdicts)
 
