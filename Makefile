@@ -24,7 +24,8 @@ gate: $(STAMP)
 
 ## The test suite: the framework's own tests, the gate on the emulator, the local end-to-end flows; ruff.
 ## Two xdist workers; loadfile keeps each module on one worker (the in-process gate runs of a scenario are
-## shared within a module). pytest's exit 5 (no tests ran) fails the target like any other failure.
+## shared within a module) and all of e2e/ on one (one stack: tests/xdist_scopes.py).
+## pytest's exit 5 (no tests ran) fails the target like any other failure.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest tests e2e -n 2 --dist loadfile
