@@ -6,8 +6,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: gate test lint e2e bench emulator clean
 
-# google-auth must never probe the GCE metadata server from here: a closed loopback port.
-export NO_GCE_CHECK := True
+# google-auth must never probe the GCE metadata server from here: a closed loopback port, and
+# NO_GCE_CHECK=true (lowercase: google-auth ignores "True") so it does not even retry that port.
+export NO_GCE_CHECK := true
 export GCE_METADATA_HOST := 127.0.0.1:9
 export GCE_METADATA_IP := 127.0.0.1:9
 
@@ -22,9 +23,12 @@ gate: $(STAMP)
 	$(BIN)/pytest checks --project=mobiusos-new --emulator=prod
 
 ## The test suite: the framework's own tests, the gate on the emulator, the local end-to-end flows; ruff.
+## Two xdist workers; loadfile keeps each module on one worker (the in-process gate runs of a scenario are
+## shared within a module) and all of e2e/ on one (one stack: tests/xdist_scopes.py).
+## pytest's exit 5 (no tests ran) fails the target like any other failure.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest tests e2e
+	$(BIN)/pytest tests e2e -n 2 --dist loadfile
 
 ## The end-to-end flows (chat, RAG, scraper, failure modes) on real Redis + Postgres; --stack=images for the images.
 e2e: $(STAMP)

@@ -13,8 +13,10 @@ import socket
 
 import pytest
 
+#: google-auth reads NO_GCE_CHECK at import and honours only the lowercase "true" (google-auth 2.x):
+#: with it, a run without credentials fails at once instead of retrying the metadata ping for ~3 s.
 LOOPBACK_ENV = {
-    "NO_GCE_CHECK": "True",
+    "NO_GCE_CHECK": "true",
     "GCE_METADATA_HOST": "127.0.0.1:9",
     "GCE_METADATA_IP": "127.0.0.1:9",
 }
@@ -75,3 +77,13 @@ def loopback_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "GOOGLE_APPLICATION_CREDENTIALS"}
     env.update(LOOPBACK_ENV)
     return env
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile``: a module per work unit, and all of ``e2e/`` in one (tests/xdist_scopes.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.xdist_scopes import ModulesAndE2E
+
+    return ModulesAndE2E(config, log)

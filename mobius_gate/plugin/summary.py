@@ -129,9 +129,11 @@ class ConformanceSummary:
                 by_supply.setdefault(supply, []).append(rid)
             for supply, ids in by_supply.items():
                 tr.write_line(f"  {', '.join(ids)} — {supply}")
-        live_only = [v for v in self.results.values() if self._live_only(v.details.get("unjudged", "-"))]
-        if live_only:
-            tr.write_line(f"{len(live_only)} check(s) need the live project (judged by the release gate, not here)")
+        live_only = Counter(
+            v.details["unjudged"] for v in self.results.values() if self._live_only(v.details.get("unjudged", "-"))
+        )
+        for cause, n in live_only.items():
+            tr.write_line(f"{n} check(s) need the live project ({cause}): the release gate judges them")
 
     def _write_accepted(self, tr: Any, release: Release) -> None:
         if release.advisories:

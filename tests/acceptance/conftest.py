@@ -1,50 +1,62 @@
-"""Helpers for running the real `pytest checks` command in a subprocess."""
+"""Fixtures that run the release gate: in-process (memoized per argument list) and as a real command."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.acceptance.gate import GateRun, run_inprocess, run_subprocess
+
+Gate = Callable[..., GateRun]
 
 
-@dataclass
-class GateRun:
-    returncode: int
-    stdout: str
-    stderr: str
-    outcomes: dict[str, str]  # node id → passed/failed/error/skipped/xfailed
+@pytest.fixture(scope="session")
+def gate(tmp_path_factory: pytest.TempPathFactory) -> Gate:
+    """``gate(*args)``: the gate's run with these arguments, in this process.
 
-    def with_outcome(self, outcome: str) -> set[str]:
-        return {node for node, value in self.outcomes.items() if value == outcome}
+    Runs are memoized for the session: the same arguments (a bundled scenario, a
+    file a test wrote under its own tmp_path) give the same run, so the pinned-set
+    tests and the golden test share one run per scenario.
+    """
+    runs: dict[tuple[str, ...], GateRun] = {}
+
+    def run(*args: str) -> GateRun:
+        if args not in runs:
+            runs[args] = run_inprocess(*args, basetemp=tmp_path_factory.mktemp("gate"))
+        return runs[args]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[Callable[[str], str]]:
+    """``emulator_url(scenario)``: the URL of one emulator per scenario, started on first use, for the session.
+
+    For runs that add options to a scenario already judged: ``--emulator=URL`` skips
+    starting the scenario again (a run without ``--remediate`` never writes to it).
+    """
+    running: dict[str, Emulator] = {}
+
+    def url(scenario: str) -> str:
+        if scenario not in running:
+            running[scenario] = Emulator(scenario, project="mobiusos-new")
+            running[scenario].start()
+        return running[scenario].url
+
+    yield url
+    for emulator in running.values():
+        emulator.stop()
 
 
 @pytest.fixture
-def run_gate(tmp_path: Path, loopback_env: dict[str, str]):
-    """Run `pytest checks ...` from the repository root and read back each check's outcome."""
+def gate_command(tmp_path: Path, loopback_env: dict[str, str]) -> Gate:
+    """``gate_command(*args, env=...)``: the real ``pytest checks ARGS`` in a subprocess (loopback env, no ADC)."""
 
-    def run(*args: str, timeout: float = 240) -> GateRun:
-        report = tmp_path / f"outcomes-{len(list(tmp_path.iterdir()))}.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "checks",
-            "-p",
-            "no:cacheprovider",
-            "-rfE",
-            "-p",
-            "tests.acceptance.outcome_log",
-            f"--outcome-log={report}",
-            *args,
-        ]
-        proc = subprocess.run(cmd, cwd=REPO, env=loopback_env, capture_output=True, text=True, timeout=timeout)
-        outcomes = json.loads(report.read_text()) if report.exists() else {}
-        return GateRun(proc.returncode, proc.stdout, proc.stderr, outcomes)
+    def run(*args: str, env: dict[str, str] | None = None) -> GateRun:
+        log = tmp_path / f"outcomes-{len(list(tmp_path.glob('outcomes-*')))}.json"
+        return run_subprocess(*args, env=loopback_env if env is None else env, log=log)
 
     return run

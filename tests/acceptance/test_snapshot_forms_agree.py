@@ -2,7 +2,7 @@
 
 Both views are fetched from the emulator over HTTP (the v1 view is derived from
 the same stored services), written as snapshot directories, and judged by the
-real gate with ``--snapshot``.
+real gate (in-process) with ``--snapshot``.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ def _snapshots(scenario: str, tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("scenario", ["staging", "worker-cpu-throttled", "worker-no-connector", "redis-url-mismatch"])
-def test_v1_yaml_and_v2_json_give_the_same_verdicts(run_gate, tmp_path: Path, scenario: str) -> None:
+def test_v1_yaml_and_v2_json_give_the_same_verdicts(gate, tmp_path: Path, scenario: str) -> None:
     v1_dir, v2_dir = _snapshots(scenario, tmp_path)
-    from_v1 = run_gate(f"--snapshot={v1_dir}", *SERVICES_CHECKS)
-    from_v2 = run_gate(f"--snapshot={v2_dir}", *SERVICES_CHECKS)
+    from_v1 = gate(f"--snapshot={v1_dir}", *SERVICES_CHECKS)
+    from_v2 = gate(f"--snapshot={v2_dir}", *SERVICES_CHECKS)
     assert from_v1.returncode in (0, 1), from_v1.stderr[-2000:]
     # v2 JSON has no CPU-throttling field when it is off (cpuIdle false is omitted), so it can confirm
     # "always allocated" only through the v1 view: on v2 JSON that check is an error, never a pass.

@@ -1,9 +1,7 @@
-"""Failure → section status, and the missing-credentials path (in a clean subprocess)."""
+"""Failure → section status, and the missing-credentials path (in a clean environment)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,9 +12,8 @@ from mobius_gate.collect import collect_inventory, run
 from mobius_gate.collect.calls import CallContext, RetriesExhausted
 from mobius_gate.collect.clients import LOGIN_HINT, REAUTH_HINT, Clients
 from mobius_gate.collect.errors import section_for_error
-from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.collect.target import CollectOptions, CredentialsMissing, Target
 
-ROOT = Path(__file__).resolve().parents[2]
 ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 GCP_SECTIONS = {"apis", "services", "redis_instances", "connectors", "secrets", "sql_instances"}
 
@@ -86,32 +83,20 @@ def test_unknown_section_name_is_a_one_line_value_error() -> None:
         collect_inventory(Target("p", "r", endpoint="http://127.0.0.1:9"), sections={"redis"})
 
 
-def test_missing_credentials_raise_one_line_in_a_clean_environment(tmp_path: Path) -> None:
-    """No ADC anywhere (HOME, gcloud config, env, metadata server) → CredentialsMissing, one line."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
-        "NO_GCE_CHECK": "True",
-        "GCE_METADATA_HOST": "127.0.0.1:9",
-        "GCE_METADATA_IP": "127.0.0.1:9",
-        "PYTHONPATH": str(ROOT),
-    }
-    script = (
-        "import sys\n"
-        "from mobius_gate.collect import collect_inventory\n"
-        "from mobius_gate.collect.target import CredentialsMissing, Target\n"
-        "try:\n"
-        "    collect_inventory(Target('mobiusos-new', 'us-central1'))\n"
-        "except CredentialsMissing as exc:\n"
-        "    print(exc)\n"
-        "    sys.exit(3)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 3, result.stderr
-    assert result.stdout.splitlines() == [LOGIN_HINT]
+def test_missing_credentials_raise_one_line_in_a_clean_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ADC anywhere (env, HOME, gcloud config; the metadata server is off) → CredentialsMissing, one line.
+
+    The same path through the real ``pytest checks`` command, in a clean subprocess, is
+    tests/acceptance/test_gate_command.py::test_no_credentials_is_one_clear_line.
+    """
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    with pytest.raises(CredentialsMissing) as err:
+        collect_inventory(Target("mobiusos-new", "us-central1"))
+    assert str(err.value).splitlines() == [LOGIN_HINT]
     assert LOGIN_HINT == (
         "No Google Cloud credentials found: run `gcloud auth application-default login` "
         "(or set GOOGLE_APPLICATION_CREDENTIALS) and retry."

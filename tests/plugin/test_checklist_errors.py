@@ -72,7 +72,7 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_pytest_reports_it_as_a_usage_error(pytester: pytest.Pytester, tmp_path: Path) -> None:
     path = _broken(tmp_path, "role: worker", "role: wrker")
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
-    result = pytester.runpytest_subprocess(f"--checklist={path}")
+    result = pytester.runpytest_inprocess(f"--checklist={path}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     line = _line_of(path, "role: wrker")
     result.stderr.fnmatch_lines([f"ERROR: {path}:{line}: services.1.role: Input should be 'api', 'worker' or 'ui'*"])

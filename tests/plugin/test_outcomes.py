@@ -1,7 +1,7 @@
 """Verdict → pytest outcome, advisory/strict, selection and listing, on a saved inventory.
 
-Each test writes a tiny check module and an inventory JSON, then runs pytest in a
-subprocess the way a user would (``pytest test_gate.py --gate-inventory=FILE``).
+Each test writes a tiny check module and an inventory JSON, then runs pytest on it
+the way a user would (``pytest test_gate.py --gate-inventory=FILE``), in-process through pytester (no new interpreter).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def gate(pytester: pytest.Pytester, loopback_env: dict[str, str]):
         pytester._monkeypatch.setenv(key, value)
 
     def run(*args: str) -> pytest.RunResult:
-        return pytester.runpytest_subprocess("test_gate.py", f"--gate-inventory={path}", "-rA", *args)
+        return pytester.runpytest_inprocess("test_gate.py", f"--gate-inventory={path}", "-rA", *args)
 
     return run
 
@@ -75,8 +75,8 @@ def test_each_verdict_becomes_its_outcome(gate) -> None:
         "Fix: gcloud run deploy mobius-chat-worker*",
         "[[]INF-API[]] run: cannot judge: permission denied listing services*",
         "*[[]INF-SECRET[]] jwt-secret: not collected: not in snapshot*",
-        "*1 pass, 2 fail, 1 error, 1 not applicable",
-        "release gate: FAIL",
+        "*1 pass, 1 fail, 1 error, 1 advisory, 0 waived, 1 not judged, 0 not applicable",
+        "partial run: no release verdict (exit 1)",
     ):
         result.stdout.fnmatch_lines([line])
     assert "Traceback" not in result.stdout.str()
@@ -86,7 +86,7 @@ def test_advisory_fails_only_with_block_advisories(gate) -> None:
     relaxed = gate("--requirement=SVC-PLAINTEXT-CREDS")
     relaxed.assert_outcomes(xfailed=1)
     assert relaxed.ret == pytest.ExitCode.OK
-    relaxed.stdout.fnmatch_lines(["*advisory findings (1, not blocking*", "*release gate: PASS*"])
+    relaxed.stdout.fnmatch_lines(["*advisory findings (1, not blocking*", "partial run: no release verdict (exit 0)"])
 
     strict = gate("--requirement=SVC-PLAINTEXT-CREDS", "--block-advisories")
     strict.assert_outcomes(failed=1)
@@ -146,7 +146,7 @@ def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) ->
     pytester.makepyfile(test_gate=CHECKS)
     bad = pytester.path / "inv.json"
     bad.write_text('{"project": 3}')
-    result = pytester.runpytest_subprocess("test_gate.py", f"--gate-inventory={bad}")
+    result = pytester.runpytest_inprocess("test_gate.py", f"--gate-inventory={bad}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --gate-inventory *inv.json: not a saved mobius-gate inventory*"])
     assert "Traceback" not in result.stderr.str()
@@ -154,17 +154,17 @@ def test_a_broken_inventory_file_is_one_clear_line(pytester: pytest.Pytester) ->
 
 def test_an_emulator_url_where_nothing_answers_is_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_gate=CHECKS)
-    result = pytester.runpytest_subprocess("test_gate.py", "--emulator=http://127.0.0.1:9")
+    result = pytester.runpytest_inprocess("test_gate.py", "--emulator=http://127.0.0.1:9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --emulator http://127.0.0.1:9: no mobius-gate emulator answers there*"])
 
 
 def test_two_sources_and_a_missing_snapshot_are_usage_errors(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_gate=CHECKS)
-    both = pytester.runpytest_subprocess("test_gate.py", "--emulator=prod", "--snapshot=.")
+    both = pytester.runpytest_inprocess("test_gate.py", "--emulator=prod", "--snapshot=.")
     assert both.ret == pytest.ExitCode.USAGE_ERROR
     both.stderr.fnmatch_lines(["ERROR: --emulator and --snapshot were given together: choose one source"])
-    missing = pytester.runpytest_subprocess("test_gate.py", "--snapshot=nope")
+    missing = pytester.runpytest_inprocess("test_gate.py", "--snapshot=nope")
     missing.stderr.fnmatch_lines(["ERROR: --snapshot: no such directory: nope"])
 
 
@@ -180,7 +180,7 @@ def test_an_unreadable_section_error_is_redacted_and_says_what_to_do(
     )
     path = pytester.path / "inventory.json"
     inv.save(path)
-    result = pytester.runpytest_subprocess("test_gate.py", f"--gate-inventory={path}", "--requirement=INF-API")
+    result = pytester.runpytest_inprocess("test_gate.py", f"--gate-inventory={path}", "--requirement=INF-API")
     result.assert_outcomes(errors=1)
     assert "hunter2-secret" not in result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines(["[[]INF-API[]] run: cannot judge: proxy said: postgresql://postgres:***@*Fix: *"])

@@ -1,4 +1,4 @@
-"""The pytest fixtures, used the way the plugin wires them, in a real pytest subprocess."""
+"""The pytest fixtures, used the way the plugin wires them: pytester runs in-process, the xdist one in a subprocess."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def test_local_binaries_without_docker(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result = project.runpytest_inprocess("-s", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(
         [
             "mobius-gate servers: redis=local-binary, postgres=local-binary "
@@ -75,7 +75,7 @@ def test_given_urls_and_database_dropped(project: pytest.Pytester, shared: tuple
     import psycopg
 
     r, p = shared
-    result = project.runpytest_subprocess(
+    result = project.runpytest_inprocess(
         "-s", "-p", "no:cacheprovider", f"--redis-url={r.url}", f"--postgres-url={p.url}"
     )
     result.stdout.fnmatch_lines(["mobius-gate servers: redis=given, postgres=given (*", "*SOURCES given given"])
@@ -89,14 +89,14 @@ def test_given_url_from_environment(
     project: pytest.Pytester, shared: tuple[Server, Server], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MOBIUS_REDIS_URL", shared[0].url)
-    result = project.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result = project.runpytest_inprocess("-s", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["mobius-gate servers: redis=given, postgres=local-binary (*"])
     result.assert_outcomes(passed=2)
 
 
 def test_unreachable_given_url_errors_in_one_line(project: pytest.Pytester) -> None:
     port = servers.free_port()
-    result = project.runpytest_subprocess("-p", "no:cacheprovider", f"--redis-url=redis://:pw@127.0.0.1:{port}/0")
+    result = project.runpytest_inprocess("-p", "no:cacheprovider", f"--redis-url=redis://:pw@127.0.0.1:{port}/0")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines([f"*redis server unavailable: redis at redis://:***@127.0.0.1:{port}/0 did not*"])
     assert ":pw@" not in result.stdout.str()
