@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from mobius_gate.fixes import Step, create_connector, repair_connector
-from mobius_gate.inventory import Inventory
+from mobius_gate.inventory import Inventory, VpcConnector
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings, section_cause
 from mobius_gate.rules.infra import VPCACCESS_API, absent_reason, upper, with_enable
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import each
-from mobius_gate.spec import Checklist
+from mobius_gate.spec import Checklist, ConnectorSpec
 from mobius_gate.verdict import Verdict
 
 REPOINT = "connector of "
@@ -38,12 +38,16 @@ def test_vpc_connector(name: str, judge: Judge) -> Verdict:
         return _absent(name, primary, judge)
     found = Findings()
     found.compare("state", "READY", upper(connector.state))
+    what = "connector not as specified"
     if primary:
-        found.compare("network", want.network, connector.network)
-        found.compare("ip_cidr_range", want.ip_cidr_range, connector.ip_cidr_range)
+        if connector.subnet and connector.network is None:
+            what = _subnet_shape(found, connector, want)
+        else:
+            found.compare("network", want.network, connector.network)
+            found.compare("ip_cidr_range", want.ip_cidr_range, connector.ip_cidr_range)
+            _same_network_as_redis(found, spec, inv, connector.network)
         found.compare("min_instances", want.min_instances, connector.min_instances)
         found.compare("max_instances", want.max_instances, connector.max_instances)
-        _same_network_as_redis(found, spec, inv, connector.network)
         _named_connectors_exist(found, spec, inv)
     own = [label for label in found.labels if not label.startswith(REPOINT)]
     if own and not primary:  # only its state is judged; repair_connector knows the checklist's connector only
@@ -56,8 +60,32 @@ def test_vpc_connector(name: str, judge: Judge) -> Verdict:
         for label in found.labels
         if label.startswith(REPOINT)
     ]
-    ok = f"READY on network {connector.network}" + (f", {want.ip_cidr_range}" if primary else "")
-    return judge.findings(found, what="connector not as specified", fix=judge.then(fix, tuple(repoint)), ok=ok)
+    place = (
+        f"subnet {_subnet(connector)}" if connector.subnet and not connector.network else f"network {connector.network}"
+    )
+    ok = f"READY on {place}" + (f", {want.ip_cidr_range}" if primary else "")
+    return judge.findings(found, what=what, fix=judge.then(fix, tuple(repoint)), ok=ok)
+
+
+def _subnet(connector: VpcConnector) -> str:
+    return str(connector.subnet) + (f" (project {connector.subnet_project})" if connector.subnet_project else "")
+
+
+def _subnet_shape(found: Findings, connector: VpcConnector, want: ConnectorSpec) -> str:
+    """A connector created with ``--subnet``: it has no network or range of its own to compare.
+
+    Its network is the subnet's, which only the Compute API tells (not read by the gate):
+    the subnet's name is never taken for a network name. The checklist's shape
+    (``--network --range``) differs, and neither changes in place: the fix is a recreate.
+    """
+    subnet = _subnet(connector)
+    found.deviate("network", want.network, f"none of its own (created with --subnet={subnet})")
+    found.deviate("ip_cidr_range", want.ip_cidr_range, f"none of its own (the range of subnet {connector.subnet})")
+    found.cannot_confirm(f"the Redis network (the network of subnet {connector.subnet} is not read)")
+    return (
+        f"connector created with --subnet={connector.subnet}, not the checklist's "
+        f"--network={want.network} --range={want.ip_cidr_range}"
+    )
 
 
 def _absent(name: str, primary: bool, judge: Judge) -> Verdict:

@@ -53,6 +53,8 @@ def test_service_ready(it: Deployed, judge: Judge) -> Verdict:
     created, ready = service.latest_created_revision, service.latest_ready_revision
     if is_snapshot(judge.inv) and created is None and ready is None and service.ready is None:
         return judge.na("a snapshot carries no revision status (judged on live only)")
+    if service.reconciling:
+        return _rolling_out(it, judge)
     found = Findings()
     if created is None:
         found.cannot_confirm("the latest created revision (field absent)")
@@ -76,6 +78,22 @@ def test_service_ready(it: Deployed, judge: Judge) -> Verdict:
     else:
         fix = traffic_to_latest(it.spec, judge.where)
     return judge.findings(found, what="not ready and serving", fix=fix, ok=f"revision {ready} ready and serving 100%")
+
+
+def _rolling_out(it: Deployed, judge: Judge) -> Verdict:
+    """A rollout in progress (reconciling, condition PENDING/RECONCILING): not judged yet, never "not ready"."""
+    service, where = it.service, judge.where
+    rolling = service.latest_created_revision or "a new revision"
+    serving = (
+        f"{service.latest_ready_revision} serves meanwhile" if service.latest_ready_revision else "nothing serves yet"
+    )
+    note = f" ({service.ready_message})" if service.ready_message else ""
+    describe = f"gcloud run services describe {it.name} --region={where.region} --project={where.project}"
+    return judge.errored(
+        f"rollout in progress: Cloud Run is still rolling out {rolling} ({serving}){note}; "
+        "readiness is not settled yet",
+        fix=f"no change: wait until the rollout settles ({describe} shows Ready True or False), then re-run",
+    )
 
 
 def _same_image(expected: str, actual: str | None) -> bool:

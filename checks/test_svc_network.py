@@ -35,9 +35,23 @@ def test_vpc_connector_attached(it: Deployed, judge: Judge) -> Verdict:
     want = it.spec.vpc_connector
     if it.service.vpc_connector == want:
         return judge.passed(f"uses {want}")
+    if it.service.vpc_connector is None and (it.service.vpc_network or it.service.vpc_subnetwork):
+        return _direct_vpc(it, judge)
     actual = it.service.vpc_connector or "no VPC connector"
     reason = f"does not use {want}: {SERVICE_CANT_REACH_REDIS}"
     return judge.failed(reason, expected=want, actual=actual, fix=_vpc_fix(it, judge))
+
+
+def _direct_vpc(it: Deployed, judge: Judge) -> Verdict:
+    """On Direct VPC egress: it has VPC access, only not the checklist's connector (not "no VPC access")."""
+    want, svc = it.spec.vpc_connector, it.service
+    place = f"network {svc.vpc_network or '(looked up from the subnet)'}, subnet {svc.vpc_subnetwork}"
+    reason = f"uses Direct VPC egress ({place}) instead of the checklist's connector {want}"
+    where = judge.where
+    clear = f"gcloud run services update {it.name} --clear-network --region={where.region} --project={where.project}"
+    note = f"leave Direct VPC first ({clear}), then attach the connector"
+    fix = _vpc_fix(it, judge)
+    return judge.failed(reason, expected=want, actual=f"Direct VPC egress: {place}", fix=judge.then(fix, note=note))
 
 
 @check("SVC-VPC-EGRESS", services(lambda svc: svc.vpc_egress is not None), section=lessons)

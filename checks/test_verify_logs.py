@@ -42,7 +42,8 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
     missing = [line for line in lines if not any(line in e.text for e in entries)]
     if missing:
         errors = [e for e in entries if (e.severity or "").upper() in ERROR_SEVERITIES]
-        evidence = f"; it logged {redact(errors[-1].text)!r}" if errors else ""
+        # A request log has no text: its evidence is the request (``GET URL → 500``), never an empty line.
+        evidence = f"; it logged {redact(errors[-1].evidence)!r}" if errors else ""
         shown = ", ".join(repr(line) for line in missing)
         return judge.failed(
             f"revision {revision} logged {len(lines) - len(missing)} of {len(lines)} start lines; "

@@ -2,7 +2,8 @@
 
 One ``entries.list`` query covers every worker: the filter is built from
 checklist.yaml (the workers' names and their expected ``log_lines``) and asks
-only for those lines plus ERROR-or-worse entries (the evidence diagnoses cite),
+only for those lines plus ERROR-or-worse entries (the evidence diagnoses cite; among
+them Cloud Run's payload-less request logs, read as ``GET URL → 500``),
 within ``--logs-since``. The official google-cloud-logging client is used over
 its JSON/HTTP transport (``_use_grpc=False``), pointed at the emulator by
 ``client_options.api_endpoint``.
@@ -25,8 +26,8 @@ from google.cloud.logging_v2.resource import Resource
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of
 from mobius_gate.collect.errors import section_for_error
+from mobius_gate.collect.normalize_logs import to_log_entry as entry_parts
 from mobius_gate.inventory import LogEntry, Section
-from mobius_gate.redact import seal_text
 from mobius_gate.spec import Checklist
 
 #: Entries per page and in total: the filter keeps the volume to a few lines per revision.
@@ -79,26 +80,14 @@ def logging_client(ctx: CallContext) -> LogReader:
     return LogReader(project=ctx.project, credentials=ctx.clients.credentials, _use_grpc=False, client_options=options)
 
 
-def _text(payload: Any) -> str:
-    if isinstance(payload, str):
-        return payload
-    if isinstance(payload, dict):
-        for key in ("message", "msg", "textPayload"):
-            if isinstance(payload.get(key), str):
-                return payload[key]
-    return "" if payload is None else str(payload)
-
-
 def to_log_entry(entry: Any) -> LogEntry:
-    """A google.cloud.logging entry → :class:`LogEntry`."""
-    labels = dict(getattr(entry.resource, "labels", None) or {})
-    return LogEntry(
-        service=labels.get("service_name", ""),
-        revision=labels.get("revision_name"),
+    """A google.cloud.logging entry (text, struct or payload-less request log) → :class:`LogEntry`."""
+    return entry_parts(
+        dict(getattr(entry.resource, "labels", None) or {}),
         timestamp=entry.timestamp,
         severity=entry.severity,
-        # Applications sometimes log DSNs or tokens: nothing unredacted enters the inventory.
-        text=seal_text(_text(entry.payload)) or "",
+        payload=entry.payload,
+        http_request=entry.http_request,
     )
 
 

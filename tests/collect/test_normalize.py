@@ -27,7 +27,7 @@ from mobius_gate.collect.normalize import (
 
 DATA = Path(__file__).parent / "data"
 WIRE = DATA / "wire"
-STATUS_FIELDS = {"uri", "ready", "ready_message", "latest_created_revision", "latest_ready_revision"}
+STATUS_FIELDS = {"uri", "ready", "ready_message", "reconciling", "latest_created_revision", "latest_ready_revision"}
 
 
 def v2_worker() -> dict[str, Any]:

@@ -116,7 +116,15 @@ def test_v2_json_and_export_yaml_of_one_service_load_alike(tmp_path: Path) -> No
     from_yaml = load(tmp_path / "yaml").service("mobius-chat-worker")
     from_json = load(tmp_path / "json").service("mobius-chat-worker")
     assert from_yaml is not None and from_json is not None
-    status = {"uri", "ready", "ready_message", "latest_created_revision", "latest_ready_revision", "traffic"}
+    status = {
+        "uri",
+        "ready",
+        "ready_message",
+        "reconciling",
+        "latest_created_revision",
+        "latest_ready_revision",
+        "traffic",
+    }
     # CPU allocation: the export says it; v2 JSON alone cannot (unknown, never assumed conformant)
     assert from_yaml.cpu_always_allocated is True and from_json.cpu_always_allocated is None
     status.add("cpu_always_allocated")
