@@ -35,10 +35,17 @@ class InventorySource:
         self._stopping: threading.Thread | None = None
         #: The JSON file handed to xdist workers (controller only); removed by :meth:`close`.
         self.shared_path: Path | None = None
+        #: Where the inventory was collected from (None for a file or a snapshot).
+        self.target: Target | None = None
+        #: ``after(inventory, source) -> inventory``: run once on the acquired inventory while the
+        #: emulator still serves (``--remediate`` plans or applies here, then re-collects).
+        self.after_acquire: Any = None
 
     def get(self) -> Inventory:
         if self._inventory is None:
             self._inventory = self._acquire()
+            if self.after_acquire is not None:
+                self._inventory = self.after_acquire(self._inventory, self)
             self._release_emulator()
             if self.settings.save_inventory:
                 save_inventory(self._inventory, self.settings.save_inventory)
@@ -87,14 +94,17 @@ class InventorySource:
                 raise pytest.UsageError(f"--snapshot: {exc}") from None
         from mobius_gate.collect import collect_inventory
 
-        target = Target(s.project, s.region, self._emulator_endpoint())
-        options = CollectOptions(
-            timeout_s=s.collect_timeout, db_url=s.db_url, logs_since=s.logs_since, spec=s.spec, live_flows=s.live_flows
-        )
+        target = self.target = Target(s.project, s.region, self._emulator_endpoint())
         try:
-            return collect_inventory(target, options)
+            return collect_inventory(target, self.collect_options())
         except CredentialsMissing as exc:
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+    def collect_options(self) -> CollectOptions:
+        s = self.settings
+        return CollectOptions(
+            timeout_s=s.collect_timeout, db_url=s.db_url, logs_since=s.logs_since, spec=s.spec, live_flows=s.live_flows
+        )
 
     def _emulator_endpoint(self) -> str | None:
         emulator = self.settings.emulator

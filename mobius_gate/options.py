@@ -129,6 +129,58 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="S",
         help="Bound on collecting the inventory, seconds (default 120).",
     )
+    _add_remediation_options(parser)
+
+
+def _add_remediation_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mobius-gate remediation", "repair what the checks find (remediate/README.md)")
+    group.addoption(
+        "--remediate",
+        dest="mobius_remediate",
+        choices=("plan", "apply"),
+        default=None,
+        help="plan: show each failing check's change and the whole plan in dependency order (writes nothing); "
+        "apply: make the changes through the API, re-collect and re-judge (needs --project and an allowed project).",
+    )
+    group.addoption(
+        "--yes",
+        dest="mobius_yes",
+        action="store_true",
+        default=False,
+        help="Allow --remediate=apply / --rollback on the named project even if remediate.allow_projects omits it.",
+    )
+    group.addoption(
+        "--max-changes",
+        dest="mobius_max_changes",
+        type=int,
+        default=10,
+        metavar="N",
+        help="At most N changes per run (default 10); the plan lists the ones held back.",
+    )
+    group.addoption(
+        "--secret-value",
+        dest="mobius_secret_values",
+        action="append",
+        default=[],
+        metavar="NAME=@FILE",
+        help="A value only a human has (a secret's payload, a database URL), read from FILE, never echoed; "
+        "NAME is the secret or the placeholder (jwt-secret, CHAT_RAG_DATABASE_URL). Repeatable.",
+    )
+    group.addoption(
+        "--audit-log",
+        dest="mobius_audit_log",
+        default=None,
+        metavar="FILE",
+        help="Where applied changes are appended as JSON lines (default .mobius-gate/audit.jsonl).",
+    )
+    group.addoption(
+        "--rollback",
+        dest="mobius_rollback",
+        action="append",
+        default=[],
+        metavar="SERVICE",
+        help="Checklist Rollback Plan: send SERVICE's traffic back to its previous ready revision (audited).",
+    )
 
 
 #: The gate's own options by ``dest``: on a command line that reaches no check they are a usage error.
@@ -147,6 +199,12 @@ FLAGS = {
     "mobius_db_url": "--db-url",
     "mobius_logs_since": "--logs-since",
     "mobius_collect_timeout": "--collect-timeout",
+    "mobius_remediate": "--remediate",
+    "mobius_yes": "--yes",
+    "mobius_max_changes": "--max-changes",
+    "mobius_secret_values": "--secret-value",
+    "mobius_audit_log": "--audit-log",
+    "mobius_rollback": "--rollback",
 }
 
 
@@ -158,6 +216,66 @@ def gate_flags_given(args: Sequence[str]) -> list[str]:
 def parse_duration(text: str) -> timedelta:
     """``--logs-since`` → a positive window (see :func:`mobius_gate.validate.logs_window`)."""
     return validate.logs_window(text)
+
+
+DEFAULT_AUDIT_LOG = Path(".mobius-gate/audit.jsonl")
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """``--remediate`` and its companions, validated (see remediate/README.md)."""
+
+    mode: str | None = None  # None | "plan" | "apply"
+    max_changes: int = 10
+    #: NAME → file holding the value (read when applied, never printed).
+    secret_values: tuple[tuple[str, Path], ...] = ()
+    audit_log: Path = DEFAULT_AUDIT_LOG
+    rollback: tuple[str, ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        """Whether this run may change the project (apply, or a requested rollback outside plan)."""
+        return self.mode == "apply" or (bool(self.rollback) and self.mode != "plan")
+
+    @property
+    def active(self) -> bool:
+        return self.mode is not None or bool(self.rollback)
+
+
+def remediation(config: pytest.Config, checklist: Checklist, project: str) -> Remediation:
+    """The remediation options; apply needs the project named with --project and allowed."""
+    opt = config.getoption
+    max_changes = opt("mobius_max_changes")
+    if max_changes is None or max_changes < 0:
+        raise pytest.UsageError(f"--max-changes: expected a number >= 0, got {max_changes}")
+    values = []
+    for item in opt("mobius_secret_values") or ():
+        name, sep, ref = item.partition("=")
+        if not sep or not name.strip() or not ref.startswith("@") or len(ref) < 2:
+            raise pytest.UsageError("--secret-value: expected NAME=@FILE (the value is read from FILE, never typed)")
+        path = Path(ref[1:])
+        if not path.is_file():
+            raise pytest.UsageError(f"--secret-value {name.strip()}: no such file: {path}")
+        values.append((name.strip(), path))
+    audit = validate.writable_file(opt("mobius_audit_log"), "--audit-log") if opt("mobius_audit_log") else None
+    result = Remediation(
+        mode=opt("mobius_remediate"),
+        max_changes=max_changes,
+        secret_values=tuple(values),
+        audit_log=Path(audit) if audit else DEFAULT_AUDIT_LOG,
+        rollback=tuple(dict.fromkeys(s.strip() for s in opt("mobius_rollback") or () if s.strip())),
+    )
+    if result.writes:
+        what = "--remediate=apply" if result.mode == "apply" else "--rollback"
+        named = opt("mobius_project")
+        if not named:
+            raise pytest.UsageError(f"{what} changes a project: name it with --project")
+        if not opt("mobius_yes") and project not in checklist.remediate.allow_projects:
+            raise pytest.UsageError(
+                f"{what}: project {project} is not in remediate.allow_projects of the checklist; "
+                "add it there or pass --yes"
+            )
+    return result
 
 
 @dataclass(frozen=True)
@@ -182,6 +300,7 @@ class Settings:
     #: The run selected the live flows (``-m e2e_live``): collect their outcomes.
     live_flows: bool = False
     waivers: Waivers = field(default_factory=Waivers)
+    remediation: Remediation = Remediation()
 
     @property
     def source_label(self) -> str:
@@ -246,6 +365,7 @@ def build_settings(config: pytest.Config) -> Settings:
         collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
         live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
         waivers=_waivers(opt("mobius_waivers")),
+        remediation=_remediation_for(config, checklist, project, sources),
     )
 
 
@@ -258,3 +378,10 @@ def _waivers(value: str | None) -> Waivers:
         return load_waivers(Path(path))
     except WaiverError as exc:
         raise pytest.UsageError(f"--waivers: {exc}") from None
+
+
+def _remediation_for(config: pytest.Config, checklist: Checklist, project: str, sources: list[str]) -> Remediation:
+    result = remediation(config, checklist, project)
+    if result.writes and any(s in sources for s in ("--gate-inventory", "--snapshot")):
+        raise pytest.UsageError(f"{' '.join(sources)}: a saved state cannot be repaired; --remediate=plan can read it")
+    return result

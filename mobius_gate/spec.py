@@ -232,6 +232,12 @@ class E2ELiveSpec(_Model):
     scraper: E2EFlow | None = None
 
 
+class RemediateSpec(_Model):
+    """``remediate:``: projects ``--remediate=apply`` may change without ``--yes`` (still named by ``--project``)."""
+
+    allow_projects: list[str] = Field(default_factory=list)
+
+
 class Checklist(_Model):
     version: int
     source: str
@@ -249,6 +255,8 @@ class Checklist(_Model):
     vector_search: VectorSearchSpec = Field(default_factory=VectorSearchSpec)
     #: VER-E2E-* live flows (opt-in).
     e2e_live: E2ELiveSpec = Field(default_factory=E2ELiveSpec)
+    #: ``--remediate=apply`` policy (none allowed by default).
+    remediate: RemediateSpec = Field(default_factory=RemediateSpec)
 
     @field_validator("services")
     @classmethod

@@ -54,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS] = settings
     config.stash[SOURCE] = InventorySource(settings)
     config.stash[CHECKS_SEEN] = False
+    if settings.remediation.active:
+        from mobius_gate.remediate.plugin import register
+
+        register(config, settings, config.stash[SOURCE])
     if not is_worker(config):
         _point_at_the_checks(config)
         config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")

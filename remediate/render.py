@@ -1,0 +1,66 @@
+"""The plan and its outcome as text: per failing check, and for the whole run (terminal summary)."""
+
+from __future__ import annotations
+
+from mobius_gate.remediate.model import Change, Plan
+from mobius_gate.remediate.runner import Result
+
+from mobius_gate.redact import redact
+
+_MARK = {
+    "planned": "would apply",
+    "applied": "applied",
+    "unchanged": "unchanged",
+    "held": "held back",
+    "skipped": "skipped",
+    "failed": "FAILED",
+    "manual": "manual",
+}
+
+
+def change_lines(number: int, change: Change, mode: str) -> list[str]:
+    state = "to apply" if change.state == "planned" and mode == "apply" else _MARK[change.state]
+    checks = ", ".join(f"{req} {res}" for req, res in change.checks)
+    lines = [f"{number:>2}. [{state}] {change.step.operation} {change.step.target}  ({checks})"]
+    lines.append(f"      $ {redact(change.gcloud())}")
+    lines += [f"      {d.text()}" for d in change.diff]
+    if change.why:
+        lines.append(f"      why: {change.why}")
+    if change.operation_name:
+        lines.append(f"      operation: {change.operation_name}")
+    return lines
+
+
+def check_text(plan: Plan, mode: str, check: tuple[str, str]) -> str | None:
+    """The ordered changes (and manual steps) repairing one check, or None when it has none."""
+    lines: list[str] = []
+    for number, change in enumerate(plan.changes, 1):
+        if check in change.checks:
+            lines += change_lines(number, change, mode)
+    for item in plan.manual:
+        if check in item.checks:
+            lines += [f" -. [manual] {item.why}", f"      $ {redact(item.command)}"]
+    return "\n".join(lines) if lines else None
+
+
+def summary_lines(result: Result) -> list[str]:
+    """The whole plan in dependency order, what was held back, and what stays manual."""
+    plan, mode = result.plan, result.mode
+    out = [f"remediation ({mode}): {len(plan.changes)} change(s) in dependency order, {len(plan.manual)} manual"]
+    for number, change in enumerate(plan.changes, 1):
+        out += change_lines(number, change, mode)
+    held = plan.by_state("held")
+    if held:
+        out.append(f"held back ({len(held)}): " + ", ".join(f"{c.step.operation} {c.step.target}" for c in held))
+    if plan.manual:
+        out.append("stays manual:")
+        for item in plan.manual:
+            checks = ", ".join(f"{req} {res}" for req, res in item.checks)
+            out += [f"  - {checks}: {item.why}", f"      $ {redact(item.command)}"]
+    if mode == "apply":
+        counts = {s: len(plan.by_state(s)) for s in ("applied", "unchanged", "failed", "skipped", "held")}
+        out.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; {len(result.repaired)} check(s) repaired")
+        out.append(f"audit: {result.audit_lines} line(s) appended to {result.audit_path} as {result.principal}")
+    else:
+        out.append("nothing was written (plan)")
+    return out
