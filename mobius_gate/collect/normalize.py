@@ -39,6 +39,7 @@ DEFAULT_INGRESS = "all"
 
 # Knative (Cloud Run v1) annotation keys.
 A_INGRESS = "run.googleapis.com/ingress"
+A_INVOKER_IAM_DISABLED = "run.googleapis.com/invoker-iam-disabled"  # service metadata: "true" = public
 A_SERVICE_MIN = "run.googleapis.com/minScale"  # service-level min instances (service metadata)
 A_SERVICE_MAX = "run.googleapis.com/maxScale"  # service-level max instances (service metadata)
 A_MIN_SCALE = "autoscaling.knative.dev/minScale"  # revision template
@@ -219,6 +220,7 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         ],
         ingress=_V2_INGRESS.get(svc.get("ingress", "")),
         invoker_members=invoker_members,
+        invoker_iam_disabled=svc.get("invokerIamDisabled") is True,  # proto3 JSON omits false
         ready=_V2_READY.get(terminal.get("state", ""), False if terminal else None),
         ready_message=seal_text(terminal.get("message")) or None,
         latest_created_revision=short_name(svc.get("latestCreatedRevision")),
@@ -318,6 +320,7 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         cloudsql_instances=[s.strip() for s in (tpl_ann.get(A_CLOUDSQL) or "").split(",") if s.strip()],
         ingress=svc_ann.get(A_INGRESS) or DEFAULT_INGRESS,
         invoker_members=None,
+        invoker_iam_disabled=_bool_text(svc_ann.get(A_INVOKER_IAM_DISABLED)) is True,
         ready=None if ready_cond is None else ready_cond.get("status") == "True",
         ready_message=seal_text((ready_cond or {}).get("message")) or None,
         latest_created_revision=status.get("latestCreatedRevisionName") or None,
@@ -381,6 +384,7 @@ def redis_from_wire(data: Any) -> RedisInstance:
         authorized_network=short_name(inst.get("authorizedNetwork")),
         host=inst.get("host") or None,
         port=_int(inst.get("port")),
+        transit_encryption_mode=inst.get("transitEncryptionMode") or None,
     )
 
 
@@ -406,6 +410,7 @@ def secret_from_wire(data: Any, versions: list[Any] | None = None, accessors: li
     return Secret(
         name=short_name(secret.get("name")) or "",
         versions=None if versions is None else [version_from_wire(v) for v in versions],
+        aliases={str(k): str(v) for k, v in (secret.get("versionAliases") or {}).items()},
         accessors=accessors,
     )
 
@@ -434,7 +439,9 @@ def sql_from_wire(inst: Mapping[str, Any]) -> SqlInstance:
     return SqlInstance(
         name=inst.get("name") or "",
         connection_name=inst.get("connectionName"),
+        region=inst.get("region"),
         state=inst.get("state"),
+        activation_policy=(inst.get("settings") or {}).get("activationPolicy"),
         database_version=inst.get("databaseVersion"),
         public_ip=public,
         private_network=short_name(ip_config.get("privateNetwork")),
