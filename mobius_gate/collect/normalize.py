@@ -178,8 +178,7 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
     from "default" (see :func:`with_knative_cpu` to fill it from the v1 view).
     """
     svc = to_wire(data)
-    name = svc.get("name") or ""
-    if not name:
+    if not (name := svc.get("name") or ""):
         raise WireError("Cloud Run v2 service has no 'name'")
     template = svc.get("template") or {}
     container = _main_container(template.get("containers") or [])
@@ -282,8 +281,7 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
     if not is_knative_service(doc):
         raise WireError("not a Knative service: expected apiVersion serving.knative.dev/v1, kind Service")
     meta = doc.get("metadata") or {}
-    name = meta.get("name")
-    if not name:
+    if not (name := meta.get("name")):
         raise WireError("Knative service has no metadata.name")
     svc_ann = meta.get("annotations") or {}
     region = (meta.get("labels") or {}).get(L_LOCATION)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from mobius_gate.fixes import Fix
-from mobius_gate.inventory import Inventory, Secret
+from mobius_gate.inventory import Inventory, Secret, SecretVersion
 from mobius_gate.rules.common import Findings, section_cause
 from mobius_gate.spec import Checklist
 
@@ -118,10 +118,22 @@ def judge_secret(secret: Secret, users: Users, found: Findings, project: Project
     return sorted(set(grants))
 
 
+def resolve(secret: Secret, version: str) -> SecretVersion | None:
+    """The version a reference names: ``latest`` is the newest version whatever its state (Secret
+    Manager does not skip a DISABLED or DESTROYED newest one), an alias its version, a number itself;
+    None when there is no such version (or versions were not listed)."""
+    if not secret.versions:
+        return None
+    if version == "latest":
+        return max(secret.versions, key=lambda v: (int(v.name) if v.name.isdigit() else -1, v.name))
+    wanted = secret.aliases.get(version, version)
+    return next((v for v in secret.versions if v.name == wanted), None)
+
+
 def _judge_references(secret: Secret, users: Users, found: Findings) -> None:
     """Each version a service references resolves to an ENABLED one (``latest`` = the newest, whatever its state)."""
     latest_users = sorted(service for service, (_, versions) in users.items() if "latest" in versions)
-    newest = secret.resolve("latest")
+    newest = resolve(secret, "latest")
     # With no ENABLED version at all, "enabled version" above already says it.
     if newest is not None and newest.state != "ENABLED" and secret.has_enabled_version and latest_users:
         enabled = ", ".join(v.name for v in secret.versions or [] if v.state == "ENABLED")
@@ -133,7 +145,7 @@ def _judge_references(secret: Secret, users: Users, found: Findings) -> None:
         )
     for service, (_, versions) in sorted(users.items()):
         for version in versions:
-            resolved = None if version == "latest" else secret.resolve(version)
+            resolved = None if version == "latest" else resolve(secret, version)
             if version != "latest" and (resolved is None or resolved.state != "ENABLED"):
                 state = resolved.state if resolved is not None else "absent"
                 found.deviate(f"version {version} used by {service}", "ENABLED", state)
@@ -151,7 +163,7 @@ def version_repair(secret: Secret, users: Users) -> tuple[str | None, bool]:
     if not secret.versions:
         return None, True
     references = {v for _, versions in users.values() for v in versions} or {"latest"}
-    newest = secret.resolve("latest")
+    newest = resolve(secret, "latest")
     if "latest" in references and newest is not None and newest.state != "ENABLED":
         return (newest.name, False) if newest.state == "DISABLED" else (None, True)
     if not secret.has_enabled_version:
@@ -203,7 +215,7 @@ def unresolved(inv: Inventory, name: str, version: str) -> Unresolved | None:
         return Unresolved(f"secret {name} does not exist", exists=False, add_version=True)
     if secret.versions is None:
         return None
-    resolved = secret.resolve(version)
+    resolved = resolve(secret, version)
     shown = f"{name}:{version}" + (f" (version {resolved.name})" if resolved and resolved.name != version else "")
     if resolved is None:
         if version == "latest":
