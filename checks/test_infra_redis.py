@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from mobius_gate.fixes import create_redis, redis_url, repair_redis, secret_to_plain
 from mobius_gate.inventory import RedisInstance
-from mobius_gate.redact import host_port
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings
 from mobius_gate.rules.infra import REDIS_API, absent_reason, upper, with_enable
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import Deployed, each, services
+from mobius_gate.rules.values import parse_redis_url
 from mobius_gate.spec import Checklist
 from mobius_gate.verdict import Verdict
 
-REDIS_SCHEMES = ("redis", "rediss")
+#: Memorystore with in-transit encryption answers TLS only (``rediss://``); otherwise plain ``redis://``.
+TLS_MODE = "SERVER_AUTHENTICATION"
 
 
 @check("INF-REDIS", each(lambda spec: [spec.redis.name]), section=lambda _, spec: spec.redis.section)
@@ -55,7 +56,9 @@ def _instance_address(instance: RedisInstance, spec: Checklist) -> str | None:
     section=lambda svc, spec: f"{spec.redis.section}; {svc.section}",
 )
 def test_redis_url_points_at_instance(it: Deployed, judge: Judge) -> Verdict:
-    """§1.2 / §3.1: every REDIS_URL points at the instance's private IP and port.
+    """§1.2 / §3.1: every REDIS_URL is the checklist's URL: scheme, the instance's host:port, database index.
+
+    A URL without a database index selects database 0 (redis-py's default), as ``/0`` does.
 
     > # Get the private IP after creation
     > export REDIS_URL="redis://<REDIS_IP>:6379/0"
@@ -70,7 +73,8 @@ def test_redis_url_points_at_instance(it: Deployed, judge: Judge) -> Verdict:
     var = it.service.env_value("REDIS_URL")
     if var is None:
         return judge.na("REDIS_URL not set (see SVC-ENV)")
-    want = redis_url(address, redis.database)
+    scheme = "rediss" if (instance.transit_encryption_mode or "").upper() == TLS_MODE else "redis"
+    want = redis_url(address, redis.database, scheme)
     if var.secret_ref is not None:
         secret = var.secret_ref.secret
         plain = secret_to_plain(judge.requirement, it.spec, judge.where, "REDIS_URL", want).command()
@@ -81,10 +85,17 @@ def test_redis_url_points_at_instance(it: Deployed, judge: Judge) -> Verdict:
         )
     fix = judge.update(it.spec, update_env_vars={"REDIS_URL": want})
     value = var.value or ""
-    actual = host_port(value, default_port=redis.port)
-    if actual is None or value.split("://", 1)[0].lower() not in REDIS_SCHEMES or "://" not in value:
+    url = parse_redis_url(value, redis.port)
+    if url is None:
         return judge.failed("REDIS_URL is not a redis://host:port URL", expected=want, actual=value, fix=fix)
-    if actual != address:
-        reason = f"REDIS_URL points at {actual}, not at {redis.name}"
-        return judge.failed(reason, expected=address, actual=actual, fix=fix)
-    return judge.passed(f"REDIS_URL points at {redis.name} ({address})")
+    if url.address != address:
+        reason = f"REDIS_URL points at {url.address}, not at {redis.name}"
+        return judge.failed(reason, expected=address, actual=url.address, fix=fix)
+    if url.scheme != scheme:
+        tls = "requires TLS" if scheme == "rediss" else "has no in-transit encryption"
+        reason = f"REDIS_URL uses {url.scheme}://, but {redis.name} {tls} ({scheme}://)"
+        return judge.failed(reason, expected=want, actual=url.shown(), fix=fix)
+    if url.db != redis.database:
+        reason = f"REDIS_URL selects database {url.db_text}, not {redis.database}: its jobs go to another queue"
+        return judge.failed(reason, expected=want, actual=url.shown(), fix=fix)
+    return judge.passed(f"REDIS_URL points at {redis.name} ({address}), database {url.db}")

@@ -13,7 +13,7 @@ from mobius_gate.rules.secret_access import (
     judge_secret,
     secret_names,
     secret_users,
-    version_key,
+    version_repair,
     with_version_note,
 )
 from mobius_gate.rules.subjects import each
@@ -30,6 +30,9 @@ def _section(_: str, spec: Checklist) -> str:
 @check("INF-SECRET", each(secret_names), section=_section)
 def test_secret_ready(name: str, judge: Judge) -> Verdict:
     """§1.4 Create Secrets (if not exist): the secret exists with an enabled version its users may access.
+
+    The version each service references must be ENABLED: ``latest`` is the newest version
+    whatever its state (an older ENABLED one does not help), an alias its version.
 
     An account may access it when granted on the secret's IAM policy or on the project's
     (secretAccessor, secretmanager.admin or owner); an unread policy is "cannot confirm".
@@ -51,16 +54,8 @@ def test_secret_ready(name: str, judge: Judge) -> Verdict:
         return judge.failed(reason, expected=expected, actual="absent", fix=fix, details=details)
     found = Findings()
     grants = judge_secret(secret, users, found, ProjectGrants.of(inv))
-    disabled = [v.name for v in secret.versions or [] if v.state == "DISABLED"]
-    no_enabled = secret.has_enabled_version is False
-    fix = secret_fix(
-        name,
-        judge.where,
-        exists=True,
-        enable_version=max(disabled, key=version_key) if no_enabled and disabled else None,
-        add_version=no_enabled and not disabled,
-        grant_to=grants,
-    )
+    enable, add = version_repair(secret, users)
+    fix = secret_fix(name, judge.where, exists=True, enable_version=enable, add_version=add, grant_to=grants)
     ok = "exists with an ENABLED version; every user's account may access it"
     return judge.findings(found, what="secret not usable", fix=with_version_note(fix, found), ok=ok)
 
@@ -97,8 +92,10 @@ def test_referenced_secrets_exist(label: str, judge: Judge) -> Verdict:
         grants = judge_secret(secret, users, sub, project)
         found.wrong += [(f"{name} {what}", exp, act) for what, exp, act in sub.wrong]
         found.unknown += [f"{name}: {u}" for u in sub.unknown]
-        no_enabled = secret.has_enabled_version is False
-        steps += secret_fix(name, judge.where, exists=True, add_version=no_enabled, grant_to=grants).steps
+        enable, add = version_repair(secret, users)
+        steps += secret_fix(
+            name, judge.where, exists=True, enable_version=enable, add_version=add, grant_to=grants
+        ).steps
     fix = with_version_note(judge.fix(steps), found)
     ok = f"{', '.join(extra)}: exist, enabled, accessible"
     return judge.findings(found, what="secrets referenced by services not usable", fix=fix, ok=ok)

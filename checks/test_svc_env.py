@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import Step, env_fix_value, move_to_secret, reference_secret, secret_to_plain
+from mobius_gate.fixes import Step, env_fix_value, move_to_secret, reference_secret, secret_fix, secret_to_plain
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
+from mobius_gate.rules.secret_access import unresolved
 from mobius_gate.rules.services import instance_address
 from mobius_gate.rules.subjects import Deployed, service_envs, services
 from mobius_gate.rules.values import credential_kind, describe_env, leftover
@@ -62,7 +63,10 @@ def test_env_value(it: Deployed, judge: Judge) -> Verdict:
 
 @check("SVC-SECRET-REF", service_envs(lambda svc: svc.secrets))
 def test_secret_reference(it: Deployed, judge: Judge) -> Verdict:
-    """§3.1, §3.2, §3.7: secret env vars come from Secret Manager, not plain values.
+    """§3.1, §3.2, §3.7: secret env vars come from Secret Manager, not plain values, and resolve.
+
+    The reference must resolve to an ENABLED version (``latest`` = the newest one, whatever
+    its state), or no new instance of the service can start.
 
     > --set-secrets="JWT_SECRET=jwt-secret:latest"
     > --set-secrets="POSTGRES_PASSWORD=db-password-mobius-rag:latest"
@@ -75,12 +79,34 @@ def test_secret_reference(it: Deployed, judge: Judge) -> Verdict:
     if var is not None and var.secret_ref is not None:
         actual = f"{var.secret_ref.secret}:{var.secret_ref.version}"
         if actual == ref:
-            return judge.passed(f"{name} from secret {ref}", details=details)
+            return _resolves(it, judge, var.secret_ref.secret, var.secret_ref.version)
         reason = f"{name} references the wrong secret"
         return judge.failed(reason, expected=ref, actual=actual, details=details, fix=fix)
     reason = f"{name} is a plain env value, not from Secret Manager" if plain else f"{name} is not set"
     actual = "plain value (masked)" if plain else "unset"
     return judge.failed(reason, expected=f"secret {ref}", actual=actual, details=details, fix=fix)
+
+
+def _resolves(it: Deployed, judge: Judge, secret: str, version: str) -> Verdict:
+    """The right reference: pass when it resolves to an ENABLED version (or that cannot be told here)."""
+    name, details = it.key, {"env": it.key}
+    ref = f"{secret}:{version}"
+    bad = unresolved(judge.inv, secret, version)
+    if bad is None:
+        return judge.passed(f"{name} from secret {ref}", details=details)
+    steps = secret_fix(
+        secret,
+        judge.where,
+        exists=bad.exists,
+        enable_version=bad.enable_version,
+        add_version=bad.add_version,
+        requirement=judge.requirement,
+    ).steps
+    reason = f"{name} references {ref}, but {bad.why}: no new instance of {it.name} can start"
+    fix = judge.fix(steps, bad.note)
+    return judge.failed(
+        reason, expected=f"{ref} resolving to an ENABLED version", actual=bad.why, details=details, fix=fix
+    )
 
 
 @check("SVC-PLAINTEXT-CREDS", services())

@@ -7,13 +7,12 @@ from typing import Any
 
 from mobius_gate.fixes import Step, redis_url
 from mobius_gate.inventory import EnvVar
-from mobius_gate.redact import host_port
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings, shown
 from mobius_gate.rules.judge import Judge
-from mobius_gate.rules.services import instance_address, lessons
+from mobius_gate.rules.services import connector_deviation, instance_address, lessons
 from mobius_gate.rules.subjects import Deployed, each, services
-from mobius_gate.rules.values import redis_address
+from mobius_gate.rules.values import RedisUrl, parse_redis_url, redis_address
 from mobius_gate.spec import Checklist, ServiceSpec
 from mobius_gate.symptoms import JOBS_WAIT, SERVICE_CANT_REACH_REDIS
 from mobius_gate.verdict import Verdict
@@ -34,7 +33,7 @@ def test_vpc_connector_attached(it: Deployed, judge: Judge) -> Verdict:
     """
     want = it.spec.vpc_connector
     if it.service.vpc_connector == want:
-        return judge.passed(f"uses {want}")
+        return _same_connector(it, judge)
     if it.service.vpc_connector is None and (it.service.vpc_network or it.service.vpc_subnetwork):
         return _direct_vpc(it, judge)
     actual = it.service.vpc_connector or "no VPC connector"
@@ -52,6 +51,23 @@ def _direct_vpc(it: Deployed, judge: Judge) -> Verdict:
     note = f"leave Direct VPC first ({clear}), then attach the connector"
     fix = _vpc_fix(it, judge)
     return judge.failed(reason, expected=want, actual=f"Direct VPC egress: {place}", fix=judge.then(fix, note=note))
+
+
+def _same_connector(it: Deployed, judge: Judge) -> Verdict:
+    """The short name matches: so must the project and region of its path (another project's
+    ``mobius-redis-connector`` does not reach this project's Redis)."""
+    want, connector = it.spec.vpc_connector, judge.spec.vpc_connector
+    region = connector.region if want == connector.name else judge.inv.region
+    where = (judge.inv.project, region, want)
+    differs = connector_deviation(it.service.vpc_connector_path, it.service.vpc_connector, where)
+    if differs is None:
+        return judge.passed(f"uses {want}")
+    (what, known), expected = differs, "projects/{}/locations/{}/connectors/{}".format(*where)
+    actual = it.service.vpc_connector_path or want
+    if not known:
+        return judge.errored(f"cannot confirm the connector: {what}", expected=expected, actual=actual)
+    reason = f"uses a {want} in {what}: {SERVICE_CANT_REACH_REDIS}"
+    return judge.failed(reason, expected=expected, actual=actual, fix=_vpc_fix(it, judge))
 
 
 @check("SVC-VPC-EGRESS", services(lambda svc: svc.vpc_egress is not None), section=lessons)
@@ -76,14 +92,20 @@ def _pairs(spec: Checklist) -> list[tuple[ServiceSpec, ServiceSpec]]:
     ]
 
 
-def _same_redis_url(a: EnvVar | None, b: EnvVar | None) -> bool | None:
-    """True/False when comparable; None when a value lives in Secret Manager and cannot be compared."""
+def _same_redis_url(a: EnvVar | None, b: EnvVar | None, port: int) -> bool | None:
+    """True/False when comparable; None when a value lives in Secret Manager and cannot be compared.
+
+    Compared as redis-py dials them (scheme, host:port, database, credentials): ``/0`` and no index are one.
+    """
     if a is None or b is None:
         return False
     if a.secret_ref is not None or b.secret_ref is not None:
         if a.secret_ref is not None and b.secret_ref is not None:
             return a.secret_ref == b.secret_ref
         return None
+    parsed = parse_redis_url(a.value, port), parse_redis_url(b.value, port)
+    if parsed[0] is not None and parsed[1] is not None:
+        return parsed[0] == parsed[1]
     return (a.value or "") == (b.value or "") and bool(a.value)
 
 
@@ -113,24 +135,35 @@ def _compare_urls(pair: list[Deployed], judge: Judge, found: Findings) -> tuple[
     redis = judge.spec.redis
     urls = [it.service.env_value("REDIS_URL") for it in pair]
     shown_addr = [redis_address(u, redis.port) for u in urls]
-    same = _same_redis_url(urls[0], urls[1])
+    same = _same_redis_url(urls[0], urls[1], redis.port)
     if same is None:
         found.cannot_confirm("that REDIS_URL is identical (one comes from Secret Manager, whose value is never read)")
         return shown_addr, []
     if same:
         return shown_addr, []
     (api, worker), note = pair, ""
+    parsed = [parse_redis_url(u.value if u else None, redis.port) for u in urls]
     if shown_addr[0] == shown_addr[1]:
-        note = " (same host:port; database or credentials differ)"
+        dbs = [p.db_text if p else "?" for p in parsed]
+        note = (
+            f" (same host:port; database {dbs[0]} vs {dbs[1]})"
+            if dbs[0] != dbs[1]
+            else " (same host:port; credentials differ)"
+        )
     found.deviate(
         "REDIS_URL",
         f"identical on both ({shown_addr[0]})",
         f"differ: {api.name}={shown_addr[0]}, {worker.name}={shown_addr[1]}{note}",
     )
-    target = instance_address(judge.spec, judge.inv) or host_port(urls[0].value if urls[0] else None, redis.port)
-    off = [it for it, addr in zip(pair, shown_addr, strict=True) if addr != target] or [worker]
+    target = instance_address(judge.spec, judge.inv) or next((p.address for p in parsed if p), None)
+    # The one(s) off the checklist's redis://<REDIS_IP>:6379/0 get it; the conformant one is left alone.
+    off = [it for it, p in zip(pair, parsed, strict=True) if not _is_checklist_url(p, target, redis.database)]
     env = {"REDIS_URL": redis_url(target, redis.database)}
-    return shown_addr, [judge.update(it.spec, update_env_vars=env).steps[0] for it in off]
+    return shown_addr, [judge.update(it.spec, update_env_vars=env).steps[0] for it in off or [worker]]
+
+
+def _is_checklist_url(url: RedisUrl | None, address: str | None, database: int) -> bool:
+    return url is not None and url.address == address and url.db == database
 
 
 def _compare_queue_type(pair: list[Deployed], judge: Judge, found: Findings) -> list[Step]:

@@ -34,10 +34,18 @@ _PLACEHOLDER = re.compile(r"<[^<>]+>")
 
 #: Operations that only read (shown to guide the fix; never applied).
 READ_ONLY = frozenset(
-    {"run.revisions.describe", "redis.describe", "vpcaccess.describe", "sql.instances.list", "sql.connect"}
+    {
+        "run.revisions.describe",
+        "redis.describe",
+        "vpcaccess.describe",
+        "sql.instances.list",
+        "sql.instances.describe",
+        "sql.connect",
+    }
 )
-#: Operations a human runs (a migration in psql, the dbt sync): shown, never applied through an API.
-MANUAL = frozenset({"sql.migrate", "dbt.sync"})
+#: Operations a human runs (a migration in psql, the dbt sync, creating the database instance):
+#: shown, never applied through an API.
+MANUAL = frozenset({"sql.migrate", "dbt.sync", "sql.instances.create"})
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,7 @@ OPERATIONS = frozenset(RENDERERS)
 
 _ENABLE = ("services.enable",)
 _RUN_UPDATE = ("run.update",)
+_SECRET_VERSIONS = ("secrets.create", "secrets.versions.add", "secrets.versions.enable")
 _SERVICE_RULES = (
     "SVC-IMAGE",
     "SVC-ACCOUNT",
@@ -130,7 +139,6 @@ _SERVICE_RULES = (
     "SVC-VPC-EGRESS",
     "SVC-ENV",
     "SVC-REDIS-SHARED",
-    "SVC-SECRET-REF",
     "SVC-CLOUDSQL",
     "SVC-COMMAND",
 )
@@ -148,7 +156,14 @@ REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
         "vpcaccess.describe",
         *_RUN_UPDATE,
     ),
-    "INF-SECRET": (*_ENABLE, "secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"),
+    "INF-SECRET": (*_ENABLE, *_SECRET_VERSIONS, "secrets.iam.add"),
+    "DB-INSTANCE": (
+        *_ENABLE,
+        "sql.instances.list",
+        "sql.instances.describe",
+        "sql.instances.create",
+        "sql.instances.activate",
+    ),
     "DB-EXISTS": ("sql.databases.create",),
     "DB-MIGRATION": ("sql.databases.create", "sql.migrate"),
     "DB-RAG-META": ("sql.databases.create", "sql.connect", "dbt.sync"),
@@ -157,6 +172,7 @@ REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "SVC-DEPLOYED": (*_ENABLE, "run.deploy"),
     "SVC-READY": ("run.traffic", "run.revisions.describe"),
     **{requirement: _RUN_UPDATE for requirement in _SERVICE_RULES},
+    "SVC-SECRET-REF": (*_RUN_UPDATE, *_SECRET_VERSIONS),
     "SVC-INGRESS": ("run.iam.add", "run.iam.remove", *_RUN_UPDATE),
     "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", *_RUN_UPDATE),
 }
@@ -180,9 +196,9 @@ REDIS_URL_PLACEHOLDER = "redis://<REDIS_IP>:6379/0"
 # --------------------------------------------------------------------------- builders
 
 
-def redis_url(host_port: str | None, database: int = 0) -> str:
+def redis_url(host_port: str | None, database: int = 0, scheme: str = "redis") -> str:
     """``redis://HOST:PORT/DB`` from a known address (not a secret), else the checklist's placeholder."""
-    return f"redis://{host_port}/{database}" if host_port else REDIS_URL_PLACEHOLDER
+    return f"{scheme}://{host_port}/{database}" if host_port else REDIS_URL_PLACEHOLDER
 
 
 def env_fix_value(name: str, required: str, redis_host_port: str | None, database: int = 0) -> str:
@@ -266,6 +282,7 @@ def secret_fix(
     enable_version: str | None = None,
     add_version: bool = False,
     grant_to: Iterable[str] = (),
+    requirement: str = "INF-SECRET",
 ) -> Fix:
     """Create / add a version / enable a version / grant accessors on one secret."""
     steps: list[Step] = []
@@ -279,7 +296,7 @@ def secret_fix(
     for account in grant_to:
         member = account if ":" in account else f"serviceAccount:{account}"
         steps.append(Step("secrets.iam.add", name, where.project, None, {"member": member}))
-    return Fix("INF-SECRET", name, tuple(steps))
+    return Fix(requirement, name, tuple(steps))
 
 
 def update_service(requirement: str, svc: ServiceSpec, where: Where, **params: Any) -> Fix:

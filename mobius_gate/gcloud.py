@@ -46,6 +46,7 @@ _RUN_FLAGS: tuple[tuple[str, Callable[[Any], str | None]], ...] = (
     ("command", lambda v: f"--command={_q(','.join(v))}"),
     ("args", lambda v: f"--args={_q(','.join(v))}"),
     ("allow_unauthenticated", lambda v: "--allow-unauthenticated" if v else "--no-allow-unauthenticated"),
+    ("invoker_iam_check", lambda v: "--invoker-iam-check" if v else "--no-invoker-iam-check"),
 )
 
 
@@ -188,6 +189,22 @@ def _sql_instance_patch(s: Step) -> str:
     )
 
 
+def _sql_instance_describe(s: Step) -> str:
+    return f"gcloud sql instances describe {s.target}{_sql_project(s)}"
+
+
+def _sql_instance_create(s: Step) -> str:
+    p = s.params
+    return (
+        f"gcloud sql instances create {s.target} --region={p['region']} --database-version={_q(p['database_version'])}"
+        f" --tier={_q(p['tier'])}{_sql_project(s)}"
+    )
+
+
+def _sql_instance_activate(s: Step) -> str:
+    return f"gcloud sql instances patch {s.target} --activation-policy=ALWAYS{_sql_project(s)}"
+
+
 def _dbt_sync(s: Step) -> str:
     return f"cd mobius-dbt && python scripts/sync_mart_to_chat.py --dest {s.params.get('dest', 'prod')}"
 
@@ -218,5 +235,8 @@ RENDERERS: dict[str, Callable[[Step], str]] = {
     "sql.migrate": _sql_migrate,
     "sql.instances.list": _sql_instances_list,
     "sql.instances.patch": _sql_instance_patch,
+    "sql.instances.describe": _sql_instance_describe,
+    "sql.instances.create": _sql_instance_create,
+    "sql.instances.activate": _sql_instance_activate,
     "dbt.sync": _dbt_sync,
 }

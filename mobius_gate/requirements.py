@@ -71,6 +71,13 @@ CATALOGUE: dict[str, Requirement] = {
         ),
         _r("INF-SECRET", "secret exists with an enabled version", "infra", "1.4", ("secrets",)),
         # Phase 2 — database
+        _r(
+            "DB-INSTANCE",
+            "Cloud SQL instance exists, RUNNABLE, in the region",
+            "database",
+            "2.1",
+            ("sql_instances",),
+        ),
         _r("DB-EXISTS", "database mobius_chat exists", "database", "2.1", ("database",)),
         _r("DB-MIGRATION", "migration 013_chat_progress_events applied", "database", "2.1", ("database",)),
         _r("DB-RAG-META", "published_rag_metadata exists and is populated", "database", "2.2", ("database",)),

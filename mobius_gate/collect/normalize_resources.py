@@ -34,6 +34,7 @@ def redis_from_wire(data: Any) -> RedisInstance:
         authorized_network=short_name(inst.get("authorizedNetwork")),
         host=inst.get("host") or None,
         port=as_int(inst.get("port")),
+        transit_encryption_mode=inst.get("transitEncryptionMode") or None,
     )
 
 
@@ -68,6 +69,7 @@ def secret_from_wire(data: Any, versions: list[Any] | None = None, accessors: li
     return Secret(
         name=short_name(secret.get("name")) or "",
         versions=None if versions is None else [version_from_wire(v) for v in versions],
+        aliases={str(k): str(v) for k, v in (secret.get("versionAliases") or {}).items()},
         accessors=accessors,
     )
 
@@ -96,7 +98,9 @@ def sql_from_wire(inst: Mapping[str, Any]) -> SqlInstance:
     return SqlInstance(
         name=inst.get("name") or "",
         connection_name=inst.get("connectionName"),
+        region=inst.get("region"),
         state=inst.get("state"),
+        activation_policy=(inst.get("settings") or {}).get("activationPolicy"),
         database_version=inst.get("databaseVersion"),
         public_ip=public,
         private_network=short_name(ip_config.get("privateNetwork")),

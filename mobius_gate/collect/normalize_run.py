@@ -34,6 +34,7 @@ DEFAULT_INGRESS = "all"
 
 # Knative (Cloud Run v1) annotation keys.
 A_INGRESS = "run.googleapis.com/ingress"
+A_INVOKER_IAM_DISABLED = "run.googleapis.com/invoker-iam-disabled"  # service metadata: "true" = public
 A_SERVICE_MIN = "run.googleapis.com/minScale"  # service-level min instances (service metadata)
 A_SERVICE_MAX = "run.googleapis.com/maxScale"  # service-level max instances (service metadata)
 A_MIN_SCALE = "autoscaling.knative.dev/minScale"  # revision template
@@ -78,15 +79,8 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
     resources = container.get("resources") or {}
     scaling = template.get("scaling") or {}
     service_scaling = svc.get("scaling") or {}
-    vpc = template.get("vpcAccess") or {}
-    connector = vpc.get("connector") or None
-    network, subnetwork = direct_vpc(vpc.get("networkInterfaces"))
-    egress = _V2_EGRESS.get(vpc.get("egress", ""))
-    if egress is None and (connector or vpc.get("networkInterfaces")):
-        egress = DEFAULT_EGRESS
     terminal = svc.get("terminalCondition") or {}
     ready, reconciling = v2_readiness(svc)
-    traffic = svc.get("trafficStatuses") or svc.get("traffic") or []
     latest_ready = short_name(svc.get("latestReadyRevision"))
     return Service(
         name=short_name(name) or name,
@@ -104,11 +98,7 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         ),
         max_instances=as_int(scaling.get("maxInstanceCount")),
         timeout_seconds=duration_s(template.get("timeout")) or DEFAULT_TIMEOUT_S,
-        vpc_connector=short_name(connector),
-        vpc_connector_path=connector,
-        vpc_network=network,
-        vpc_subnetwork=subnetwork,
-        vpc_egress=egress,
+        **_v2_vpc_access(template.get("vpcAccess") or {}),
         cloudsql_instances=[
             inst
             for vol in template.get("volumes") or []
@@ -116,20 +106,39 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         ],
         ingress=_V2_INGRESS.get(svc.get("ingress", "")),
         invoker_members=invoker_members,
+        invoker_iam_disabled=svc.get("invokerIamDisabled") is True,  # proto3 JSON omits false
         ready=ready,
         ready_message=seal_text(terminal.get("message")) or None,
         reconciling=reconciling,
         latest_created_revision=short_name(svc.get("latestCreatedRevision")),
         latest_ready_revision=latest_ready,
-        traffic=[
-            TrafficTarget(
-                # a LATEST target serves the latest ready revision (v1 names it; v2 does not)
-                revision=short_name(t.get("revision")) or (latest_ready if t.get("type") == _LATEST else None),
-                percent=as_int(t.get("percent")) or 0,
-                latest=t.get("type") == _LATEST,
-            )
-            for t in traffic
-        ],
+        traffic=[_v2_traffic(t, latest_ready) for t in svc.get("trafficStatuses") or svc.get("traffic") or []],
+    )
+
+
+def _v2_vpc_access(vpc: Mapping[str, Any]) -> dict[str, Any]:
+    """The Service fields of a v2 ``vpcAccess``: a connector, or Direct VPC network interfaces, and egress."""
+    connector = vpc.get("connector") or None
+    network, subnetwork = direct_vpc(vpc.get("networkInterfaces"))
+    egress = _V2_EGRESS.get(vpc.get("egress", ""))
+    if egress is None and (connector or vpc.get("networkInterfaces")):
+        egress = DEFAULT_EGRESS
+    return {
+        "vpc_connector": short_name(connector),
+        "vpc_connector_path": connector,
+        "vpc_network": network,
+        "vpc_subnetwork": subnetwork,
+        "vpc_egress": egress,
+    }
+
+
+def _v2_traffic(target: Mapping[str, Any], latest_ready: str | None) -> TrafficTarget:
+    latest = target.get("type") == _LATEST
+    return TrafficTarget(
+        # a LATEST target serves the latest ready revision (v1 names it; v2 does not)
+        revision=short_name(target.get("revision")) or (latest_ready if latest else None),
+        percent=as_int(target.get("percent")) or 0,
+        latest=latest,
     )
 
 
@@ -223,11 +232,6 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
     tpl_ann = (template.get("metadata") or {}).get("annotations") or {}
     tpl_spec = template.get("spec") or {}
     container = main_container(tpl_spec.get("containers") or [])
-    connector = tpl_ann.get(A_CONNECTOR) or None
-    network, subnetwork = direct_vpc(_interfaces_annotation(tpl_ann.get(A_NETWORK_INTERFACES)))
-    egress = tpl_ann.get(A_EGRESS) or None
-    if egress is None and (connector or tpl_ann.get(A_NETWORK_INTERFACES)):
-        egress = DEFAULT_EGRESS
     aliases = _secret_aliases(tpl_ann.get(A_SECRETS))
     status = doc.get("status") or {}
     ready_cond = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
@@ -247,14 +251,11 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         min_instances=max_of(as_int(tpl_ann.get(A_MIN_SCALE)) or 0, as_int(svc_ann.get(A_SERVICE_MIN))),
         max_instances=min_of(as_int(tpl_ann.get(A_MAX_SCALE)), as_int(svc_ann.get(A_SERVICE_MAX))),
         timeout_seconds=as_int(tpl_spec.get("timeoutSeconds")) or DEFAULT_TIMEOUT_S,
-        vpc_connector=short_name(connector),
-        vpc_connector_path=connector_path(connector, project or meta.get("namespace"), region),
-        vpc_network=network,
-        vpc_subnetwork=subnetwork,
-        vpc_egress=egress,
+        **_knative_vpc_access(tpl_ann, project or meta.get("namespace"), region),
         cloudsql_instances=[s.strip() for s in (tpl_ann.get(A_CLOUDSQL) or "").split(",") if s.strip()],
         ingress=svc_ann.get(A_INGRESS) or DEFAULT_INGRESS,
         invoker_members=None,
+        invoker_iam_disabled=as_bool(svc_ann.get(A_INVOKER_IAM_DISABLED)) is True,
         # Knative condition status is True | False | Unknown; Unknown = the rollout is still running.
         ready=None if ready_status in (None, "Unknown") else ready_status == "True",
         ready_message=seal_text((ready_cond or {}).get("message")) or None,
@@ -270,6 +271,22 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
             for t in traffic
         ],
     )
+
+
+def _knative_vpc_access(tpl_ann: Mapping[str, Any], project: str | None, region: str | None) -> dict[str, Any]:
+    """The Service fields of the revision template's connector / network-interfaces / egress annotations."""
+    connector = tpl_ann.get(A_CONNECTOR) or None
+    network, subnetwork = direct_vpc(_interfaces_annotation(tpl_ann.get(A_NETWORK_INTERFACES)))
+    egress = tpl_ann.get(A_EGRESS) or None
+    if egress is None and (connector or tpl_ann.get(A_NETWORK_INTERFACES)):
+        egress = DEFAULT_EGRESS
+    return {
+        "vpc_connector": short_name(connector),
+        "vpc_connector_path": connector_path(connector, project, region),
+        "vpc_network": network,
+        "vpc_subnetwork": subnetwork,
+        "vpc_egress": egress,
+    }
 
 
 def _secret_aliases(annotation: str | None) -> dict[str, str]:

@@ -69,6 +69,7 @@ _INSPECT: dict[str, str] = {
     "INF-VPC": "gcloud compute networks vpc-access connectors describe {name} --region={region}",
     "INF-SECRET": "gcloud secrets versions list {name} && gcloud secrets get-iam-policy {name}",
     "DB-PRIVATE-IP": "gcloud sql instances describe {name}",
+    "DB-INSTANCE": "gcloud sql instances describe {name}",
     "VER-LOGS": "gcloud run services logs read {name} --region={region}",
 }
 _INSPECT_SERVICE = "gcloud run services describe {name} --region={region} --format=export"
@@ -78,7 +79,7 @@ _INSPECT_DATABASE = "psql \"$CHAT_RAG_DATABASE_URL\" -c '\\dt' (through the Clou
 def inspect_note(requirement: str, resource: str, project: str | None = None, region: str | None = None) -> str:
     """The explicit note an error carries: nothing to change yet; how to read the facts by hand, then re-run."""
     name = resource.split("+", 1)[0].split(":", 1)[0].split("/", 1)[0]
-    if requirement.startswith("DB-") and requirement != "DB-PRIVATE-IP":
+    if requirement.startswith("DB-") and requirement not in _INSPECT:
         command = _INSPECT_DATABASE
     elif requirement == "INF-SECRET" and name == "referenced-by-services":
         command = "gcloud secrets list"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from mobius_gate.fixes import Fix
-from mobius_gate.inventory import Inventory, Secret
+from mobius_gate.inventory import Inventory, Secret, SecretVersion
 from mobius_gate.rules.common import Findings, section_cause
 from mobius_gate.spec import Checklist
 
@@ -108,11 +108,7 @@ def judge_secret(secret: Secret, users: Users, found: Findings, project: Project
         states = ", ".join(f"{v.name}={v.state}" for v in secret.versions) or "no versions"
         found.deviate("enabled version", "at least one ENABLED", states)
     if secret.versions is not None:
-        by_id = {v.name: v.state for v in secret.versions}
-        for service, (_, versions) in sorted(users.items()):
-            for version in versions:
-                if version != "latest" and by_id.get(version) != "ENABLED":
-                    found.deviate(f"version {version} used by {service}", "ENABLED", by_id.get(version, "absent"))
+        _judge_references(secret, users, found)
     grants: list[str] = []
     for service, (account, _) in sorted(users.items()):
         if account is None:
@@ -120,6 +116,60 @@ def judge_secret(secret: Secret, users: Users, found: Findings, project: Project
         elif _judge_access(service, account, secret, project, found):
             grants.append(account)
     return sorted(set(grants))
+
+
+def resolve(secret: Secret, version: str) -> SecretVersion | None:
+    """The version a reference names: ``latest`` is the newest version whatever its state (Secret
+    Manager does not skip a DISABLED or DESTROYED newest one), an alias its version, a number itself;
+    None when there is no such version (or versions were not listed)."""
+    if not secret.versions:
+        return None
+    if version == "latest":
+        return max(secret.versions, key=lambda v: (int(v.name) if v.name.isdigit() else -1, v.name))
+    wanted = secret.aliases.get(version, version)
+    return next((v for v in secret.versions if v.name == wanted), None)
+
+
+def _judge_references(secret: Secret, users: Users, found: Findings) -> None:
+    """Each version a service references resolves to an ENABLED one (``latest`` = the newest, whatever its state)."""
+    latest_users = sorted(service for service, (_, versions) in users.items() if "latest" in versions)
+    newest = resolve(secret, "latest")
+    # With no ENABLED version at all, "enabled version" above already says it.
+    if newest is not None and newest.state != "ENABLED" and secret.has_enabled_version and latest_users:
+        enabled = ", ".join(v.name for v in secret.versions or [] if v.state == "ENABLED")
+        found.deviate(
+            "latest",
+            "the newest version ENABLED",
+            f"version {newest.name} {newest.state} (ENABLED: {enabled}), "
+            f"so no new instance of {', '.join(latest_users)} can start",
+        )
+    for service, (_, versions) in sorted(users.items()):
+        for version in versions:
+            resolved = None if version == "latest" else resolve(secret, version)
+            if version != "latest" and (resolved is None or resolved.state != "ENABLED"):
+                state = resolved.state if resolved is not None else "absent"
+                found.deviate(f"version {version} used by {service}", "ENABLED", state)
+
+
+def version_repair(secret: Secret, users: Users) -> tuple[str | None, bool]:
+    """(version to enable, whether a new version must be added) so that ``latest`` and the secret are usable.
+
+    ``latest`` (what the checklist deploys; assumed when no service references the secret)
+    is repaired at the newest version: enable it when DISABLED, add one when it is DESTROYED.
+    Otherwise a secret without any ENABLED version gets its newest DISABLED one back.
+    """
+    if secret.versions is None:
+        return None, False
+    if not secret.versions:
+        return None, True
+    references = {v for _, versions in users.values() for v in versions} or {"latest"}
+    newest = resolve(secret, "latest")
+    if "latest" in references and newest is not None and newest.state != "ENABLED":
+        return (newest.name, False) if newest.state == "DISABLED" else (None, True)
+    if not secret.has_enabled_version:
+        disabled = [v.name for v in secret.versions if v.state == "DISABLED"]
+        return (max(disabled, key=version_key), False) if disabled else (None, True)
+    return None, False
 
 
 def accounts_to_grant(users: Users, project: ProjectGrants) -> list[str]:
@@ -138,3 +188,44 @@ def with_version_note(fix: Fix, found: Findings) -> Fix:
         return fix
     note = "point pinned references at an ENABLED version (e.g. :latest)"
     return replace(fix, note=note)
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A secret reference that cannot resolve to an ENABLED version, and how to repair the secret."""
+
+    why: str
+    exists: bool = True
+    enable_version: str | None = None
+    add_version: bool = False
+    note: str | None = None
+
+
+def unresolved(inv: Inventory, name: str, version: str) -> Unresolved | None:
+    """Why ``name:version`` resolves to no ENABLED version; None when it does or cannot be told.
+
+    Told only from a read secrets section (INF-SECRET judges the unreadable case). ``latest``
+    resolves to the newest version whatever its state; an instance that cannot read its
+    secret does not start.
+    """
+    if not inv.secrets.judgeable:
+        return None
+    secret = inv.secret(name)
+    if secret is None:
+        return Unresolved(f"secret {name} does not exist", exists=False, add_version=True)
+    if secret.versions is None:
+        return None
+    resolved = resolve(secret, version)
+    shown = f"{name}:{version}" + (f" (version {resolved.name})" if resolved and resolved.name != version else "")
+    if resolved is None:
+        if version == "latest":
+            return Unresolved(f"{name} has no version", add_version=True)
+        return Unresolved(f"{shown} does not exist", note=f"reference an existing version of {name}")
+    if resolved.state == "ENABLED":
+        return None
+    why = f"{shown} is {resolved.state}"
+    if resolved.state == "DISABLED":
+        return Unresolved(why, enable_version=resolved.name)
+    if version == "latest":
+        return Unresolved(why, add_version=True, note="a DESTROYED version cannot come back: add the value anew")
+    return Unresolved(why, note=f"a DESTROYED version cannot come back: reference an ENABLED version of {name}")

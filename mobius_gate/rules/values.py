@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from mobius_gate import credentials
 from mobius_gate.inventory import EnvVar
@@ -59,3 +61,41 @@ def redis_address(var: EnvVar | None, default_port: int) -> str:
     if var.secret_ref is not None:
         return f"secret {var.secret_ref.secret}:{var.secret_ref.version}"
     return host_port(var.value, default_port=default_port) or "(not a host:port URL)"
+
+
+@dataclass(frozen=True)
+class RedisUrl:
+    """What a REDIS_URL makes redis-py dial: scheme, ``host:port``, database index (never credentials).
+
+    ``db`` follows redis-py's ``from_url``: a ``?db=N`` query wins over the path; no path
+    (or ``/``) is database 0, the client's default. A path that is no number is kept in
+    ``db_text`` with ``db`` None (a deviation: the checklist writes ``/0``).
+    """
+
+    scheme: str
+    address: str
+    db: int | None
+    db_text: str
+    #: Fingerprint of the user:password part (sealed), to tell "same address, other credentials".
+    userinfo: str
+
+    def shown(self) -> str:
+        return f"{self.scheme}://{self.address}/{self.db_text}"
+
+
+def parse_redis_url(value: str | None, default_port: int) -> RedisUrl | None:
+    """The parts of a ``redis://`` / ``rediss://`` URL; None when it is no such URL."""
+    address = host_port(value, default_port=default_port)
+    if not value or address is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("redis", "rediss"):
+        return None
+    query = parse_qs(parts.query).get("db")
+    text = query[0] if query else unquote(parts.path).strip("/") or "0"
+    db = int(text) if text.isdigit() else None
+    return RedisUrl(scheme, address, db, text, parts.netloc.rpartition("@")[0])

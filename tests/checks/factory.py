@@ -96,6 +96,7 @@ def conformant_service(spec: Checklist, name: str) -> Service:
         cloudsql_instances=[spec.cloud_sql.connection_name] if svc.cloudsql else [],
         ingress="all",
         invoker_members=["allUsers"] if svc.public else [f"serviceAccount:{svc.service_account}"],
+        invoker_iam_disabled=False,
         ready=True,
         latest_created_revision=revision,
         latest_ready_revision=revision,
@@ -166,7 +167,9 @@ def conformant(spec: Checklist | None = None) -> Inventory:
                 SqlInstance(
                     name=spec.cloud_sql.instance,
                     connection_name=spec.cloud_sql.connection_name,
+                    region=REGION,
                     state="RUNNABLE",
+                    activation_policy="ALWAYS",
                     database_version="POSTGRES_15",
                     public_ip=True,
                     ip_addresses=["34.123.45.67"],
@@ -197,6 +200,10 @@ def with_redis(inv: Inventory, **fields: Any) -> Inventory:
 
 def with_connector(inv: Inventory, **fields: Any) -> Inventory:
     return _replace_item(inv, "connectors", inv.connectors.items[0].name, **fields)
+
+
+def with_sql(inv: Inventory, **fields: Any) -> Inventory:
+    return _replace_item(inv, "sql_instances", inv.sql_instances.items[0].name, **fields)
 
 
 def with_secret(inv: Inventory, name: str, **fields: Any) -> Inventory:

@@ -48,6 +48,7 @@ from tests.checks.factory import (
     with_secret,
     with_section,
     with_service,
+    with_sql,
     without,
 )
 
@@ -125,6 +126,7 @@ def broken(spec: Checklist, *, database_exists: bool) -> Inventory:
     inv = with_redis(inv, state="CREATING", tier="STANDARD_HA")
     inv = with_connector(inv, min_instances=3)
     inv = with_secret(inv, "jwt-secret", versions=[SecretVersion(name="1", state="DISABLED")])
+    inv = with_sql(inv, state="SUSPENDED")
     inv = without(inv, "services", "module-hub")
     inv = with_service(
         inv,

@@ -334,7 +334,7 @@ def test_pair_same_host_other_credentials_says_so(spec: Checklist, inv: Inventor
     inv = with_env(inv, "mobius-chat-worker", "REDIS_URL", f"redis://:hunter2-redis-pw@{REDIS_HOST}:6379/0")
     verdict = judge(p3.test_redis_shared, PAIR, spec, inv)
     assert verdict.status == "fail"
-    assert "database or credentials differ" in (verdict.actual or "")
+    assert "same host:port; credentials differ" in (verdict.actual or "")
 
 
 def test_pair_queue_type_must_match(spec: Checklist, inv: Inventory) -> None:

@@ -290,6 +290,7 @@ def test_redis_instance_from_message() -> None:
         "authorized_network": "default",
         "host": "10.64.0.3",
         "port": 6379,
+        "transit_encryption_mode": None,
     }
 
 

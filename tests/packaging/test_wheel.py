@@ -115,12 +115,12 @@ def test_the_installed_gate_judges_staging_conformant(installed: Installed, tmp_
     proc = installed.run("mobius-gate", "--project=mobiusos-new", "--emulator=staging", "-q", cwd=tmp_path)
     assert proc.returncode == 6, proc.stdout[-3000:] + proc.stderr[-3000:]  # no database, no live flows
     assert "release gate: INCOMPLETE (exit 6)" in proc.stdout
-    assert "157 passed" in proc.stdout
+    assert "158 passed" in proc.stdout
 
 
 def test_the_installed_gate_fails_prod_and_k_selects_a_requirement(installed: Installed, tmp_path: Path) -> None:
     cmd = ("mobius-gate", "--project=mobiusos-new", "--emulator=prod", "-k", "SVC-DEPLOYED", "-q")
     proc = installed.run(*cmd, cwd=tmp_path)
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "2 passed, 154 deselected" in proc.stdout.replace("8 failed, ", "")
+    assert "2 passed, 155 deselected" in proc.stdout.replace("8 failed, ", "")
     assert "partial run: no release verdict (exit 1)" in proc.stdout

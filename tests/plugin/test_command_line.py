@@ -108,7 +108,7 @@ def test_collect_only_needs_no_credentials_and_no_client(tmp_path: Path, loopbac
     probe = _probe(tmp_path, env, "--collect-only", "-k", "SVC-DEPLOYED")
     assert probe["rc"] == 0, probe["stdout"][-2000:]
     assert probe["heavy"] == []
-    assert "10/164 tests collected (154 deselected)" in probe["stdout"]
+    assert "10/165 tests collected (155 deselected)" in probe["stdout"]
 
 
 def test_list_requirements_and_replay_import_no_client(tmp_path: Path, loopback_env: dict[str, str]) -> None:

@@ -132,7 +132,7 @@ def test_list_requirements_counts_checks_and_exits_zero(gate) -> None:
             "DB-EXISTS*database*0*",
             "SVC-DEPLOYED*services*blocking*2*service deployed*",
             "SVC-PLAINTEXT-CREDS*advisory*1*",
-            "32 requirements, 5 checks for mobiusos-new",
+            "33 requirements, 5 checks for mobiusos-new",
         ]
     )
 
