@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import create_redis, redis_url, repair_redis, secret_to_plain
+from mobius_gate.fixes import create_redis, redis_url, repair_redis
 from mobius_gate.inventory import RedisInstance
+from mobius_gate.manual_fixes import confirm_secret_or_plain
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings
 from mobius_gate.rules.infra import REDIS_API, absent_reason, upper, with_enable
@@ -77,11 +78,10 @@ def test_redis_url_points_at_instance(it: Deployed, judge: Judge) -> Verdict:
     want = redis_url(address, redis.database, scheme)
     if var.secret_ref is not None:
         secret = var.secret_ref.secret
-        plain = secret_to_plain(judge.requirement, it.spec, judge.where, "REDIS_URL", want).command()
+        why = "a private-IP URL is no credential"
+        fix = confirm_secret_or_plain(judge.requirement, it.spec, judge.where, "REDIS_URL", secret, want, why)
         return judge.errored(
-            f"cannot confirm: REDIS_URL comes from secret {secret}, whose value is never read",
-            fix=f"the gate never reads secret values: confirm by hand that {secret} holds {want}, or (a private-IP "
-            f"URL is no credential) set it plainly: {plain}",
+            f"cannot confirm: REDIS_URL comes from secret {secret}, whose value is never read", fix=judge.then(fix)
         )
     fix = judge.update(it.spec, update_env_vars={"REDIS_URL": want})
     value = var.value or ""

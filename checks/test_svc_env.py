@@ -43,11 +43,12 @@ def test_env_value(it: Deployed, judge: Judge) -> Verdict:
     if var.secret_ref is not None:
         if any_value:
             return judge.passed(f"{name} is set {describe_env(var)}", details=details)
-        plain = secret_to_plain(judge.requirement, it.spec, judge.where, name, value_to_set).command()
+        plain = secret_to_plain(judge.requirement, it.spec, judge.where, name, value_to_set)
+        note = f"the gate never reads secret values; {required!r} is no credential, so set it plainly"
         return judge.errored(
             f"cannot confirm {name}={required}: it comes {describe_env(var)}, whose value is never read",
             details=details,
-            fix=f"the gate never reads secret values; {required!r} is no credential, so set it plainly: {plain}",
+            fix=judge.fix(plain.steps, note),
         )
     value = var.value or ""
     if any_value and not value.strip():

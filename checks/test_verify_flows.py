@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from mobius_gate.manual_fixes import inspect_service, read_logs
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import Deployed, Over
@@ -26,14 +27,14 @@ def _flow(kind: str) -> Over:
 
 
 def _judge_flow(kind: str, it: Deployed, judge: Judge) -> Verdict:
-    inv, flow = judge.inv, getattr(judge.spec.e2e_live, kind)
-    where = f"--region={inv.region} --project={inv.project}"
+    inv, flow, req = judge.inv, getattr(judge.spec.e2e_live, kind), judge.requirement
     if not it.service.uri:
+        note = "a service without a URL has no ready revision"
         return judge.failed(
             f"{flow.service} has no URI: {flow.description} cannot run",
             expected="a deployed service",
             actual="has no URI",
-            fix=f"gcloud run services describe {flow.service} {where} (a service without a URL has no ready revision)",
+            fix=judge.then(inspect_service(req, flow.service, flow.service, judge.where, note)),
         )
     outcome = inv.flow_outcome(kind)
     if outcome is None:
@@ -42,12 +43,13 @@ def _judge_flow(kind: str, it: Deployed, judge: Judge) -> Verdict:
     if outcome.ok:
         return judge.passed(f"{flow.description}: passed in {outcome.elapsed_s:g} s", details=details)
     left = f" Clean-up failed: {'; '.join(outcome.cleanup_errors)}." if outcome.cleanup_errors else ""
-    reads = " && ".join(f"gcloud run services logs read {name} {where}" for name in [it.name, *it.spec.pairs_with])
+    note = "no single command fixes a flow: apply the fix of the likely cause or of the failing SVC checks"
+    reads = read_logs(req, it.name, [it.name, *it.spec.pairs_with], judge.where, note)
     return judge.failed(
         f"{flow.description}: {outcome.reason}.{left}",
         expected="the flow completes",
         actual=f"failed at {outcome.step or 'clean-up'}",
-        fix=f"{reads} (no single command fixes a flow: apply the fix of the likely cause or of the failing SVC checks)",
+        fix=judge.then(reads),
         details=details,
     )
 

@@ -6,6 +6,7 @@ cause the other checks found (``mobius_gate/diagnose.py``).
 
 from __future__ import annotations
 
+from mobius_gate.manual_fixes import inspect_service, read_logs
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import Deployed, services
@@ -28,9 +29,8 @@ def test_health_endpoint(it: Deployed, judge: Judge) -> Verdict:
     if probe is None:
         return judge.errored(f"no health probe was recorded for {name}")
     expected = f"GET {path} → 200"
-    where = f"--region={inv.region} --project={inv.project}"
     if probe.error is not None:
-        fix = f"gcloud run services describe {name} {where}"
+        fix = judge.then(inspect_service(judge.requirement, name, name, judge.where))
         reason = f"{path} could not be probed: {probe.error}"
         return judge.failed(reason, expected=expected, actual=probe.error, fix=fix)
     if probe.status_code is None:
@@ -43,7 +43,7 @@ def test_health_endpoint(it: Deployed, judge: Judge) -> Verdict:
             f"{probe.url} answered {probe.status_code}{tries}",
             expected=expected,
             actual=f"{probe.status_code}{latency}",
-            fix=f"gcloud run services logs read {name} {where}",
+            fix=judge.then(read_logs(judge.requirement, name, [name], judge.where)),
             details=details,
         )
     return judge.passed(f"{probe.url} answered 200{latency}", details=details)

@@ -6,6 +6,8 @@ names the likely cause the other checks found (``mobius_gate/diagnose.py``).
 
 from __future__ import annotations
 
+from mobius_gate.fixes import enable_api
+from mobius_gate.manual_fixes import read_logs
 from mobius_gate.redact import redact
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
@@ -34,7 +36,7 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
             f"no logs can be read: {inv.log_entries.cause}",
             expected=expected,
             actual="Cloud Logging disabled",
-            fix=f"gcloud services enable logging.googleapis.com --project={inv.project}",
+            fix=judge.then(enable_api("logging.googleapis.com", judge.where)),
         )
     known = it.service.latest_created_revision or it.service.latest_ready_revision
     revision = known or "(unknown revision)"
@@ -50,7 +52,7 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
             f"missing {shown}{evidence}",
             expected=expected,
             actual=f"missing {len(missing)} line(s)",
-            fix=f"gcloud run services logs read {it.name} --region={inv.region} --project={inv.project}",
+            fix=judge.then(read_logs(judge.requirement, it.name, [it.name], judge.where)),
         )
     if known is None:
         # Without the latest revision the lines may come from an older one: never a pass on that.

@@ -5,7 +5,7 @@ the main stack's workers cannot interfere. Guards under test (removing one
 makes its test fail): the API's worker-liveness check ("waiting for worker"),
 the REDIS_URL comparison in :func:`e2e.flows.diagnose_waiting`, RAG's
 metadata join and its diagnosis, the reliable queue's recovery on restart and
-lease expiry.
+lease expiry. Diagnoses are the gate's symptom-table rows (``mobius_gate/symptoms.py``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from mobius_gate.fixtures.stack.launcher import App, LocalStack, wait_all
 from mobius_gate.fixtures.stack.migrate import apply_migrations
 from mobius_gate.fixtures.stack.queues import CHAT_QUEUE
 
-from e2e.flows import WAITING, Endpoints, FlowStalled, Mobius
+from e2e.flows import WAITING, Endpoints, FlowStalled, Mobius, diagnose_search
+from mobius_gate.diagnose import observed
 
 BOUND_S = 2.0
+NO_HEALTH = "its /health does not answer"
 #: Pause after each step of the worker that gets killed (it never finishes the pause).
 KILLED_STEP_DELAY_S = 5.0
 
@@ -53,7 +55,8 @@ def test_worker_not_running_chat_stays_waiting_for_worker(
     assert elapsed < BOUND_S + 1.5, "the flow reports within a bounded time"
     assert client.chat(request_id)["status"] == WAITING
     assert f"still {WAITING!r}" in stalled.value.symptom
-    assert stalled.value.diagnosis.startswith("chat worker not running")
+    assert stalled.value.diagnosis == observed("not-listening", "mobius-chat-worker", reason=NO_HEALTH).text()
+    assert stalled.value.diagnosis.startswith('"Waiting for worker" — mobius-chat-worker is not consuming the queue')
 
 
 def test_api_and_worker_on_different_redis_urls_is_diagnosed(
@@ -70,7 +73,9 @@ def test_api_and_worker_on_different_redis_urls_is_diagnosed(
         client.wait_answer(request_id, timeout=BOUND_S)
 
     assert client.chat(request_id)["status"] == WAITING
-    assert stalled.value.diagnosis.startswith("API and worker do not share Redis")
+    assert stalled.value.diagnosis.startswith(
+        '"Waiting for worker" — mobius-chat-api and mobius-chat-worker do not share one Redis queue'
+    )
     assert api_redis in stalled.value.diagnosis and worker_redis in stalled.value.diagnosis
     assert redis.Redis.from_url(api_redis).llen(CHAT_QUEUE) == 1, "the job sits in the API's Redis"
 
@@ -97,6 +102,8 @@ def test_empty_published_rag_metadata_returns_zero_results(
     assert f"{uploaded['id']}:0" in found["missing_metadata"]
     assert found["diagnosis"].startswith("RAG returns 0 results")
     assert "published_rag_metadata" in found["diagnosis"]
+    assert (diagnose_search(found) or "").startswith('"RAG returns 0 results" — published_rag_metadata has no row')
+    assert "run dbt sync" in (diagnose_search(found) or ""), "the gate's row for DB-RAG-META, with its fix"
 
 
 def _wait_event(client: Mobius, request_id: str, event_type: str, timeout: float = 10.0) -> dict[str, Any]:

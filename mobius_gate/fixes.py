@@ -9,6 +9,9 @@ renders itself as the equivalent ``gcloud`` command with ``--region`` and
 No secret value ever enters a fix: values that only a human has (a secret's
 payload, a database URL) are placeholders such as ``<secret-value>``; a step
 carrying one reports it in :attr:`Step.needs_input` and is not applied blindly.
+A step only a human can take (read logs, look at a secret the gate never reads,
+run a migration) says why in :attr:`Step.manual`; :attr:`Step.is_manual` covers
+those, the read-only and manual operations, and steps needing input.
 
 :data:`REQUIREMENT_OPERATIONS` is the one table of what each requirement's fixes
 may do: every fix a rule builds is checked against it (:func:`operations_checked`),
@@ -35,12 +38,15 @@ _PLACEHOLDER = re.compile(r"<[^<>]+>")
 #: Operations that only read (shown to guide the fix; never applied).
 READ_ONLY = frozenset(
     {
+        "run.describe",
+        "run.logs.read",
         "run.revisions.describe",
         "redis.describe",
         "vpcaccess.describe",
         "sql.instances.list",
         "sql.instances.describe",
         "sql.connect",
+        "secrets.versions.access",
     }
 )
 #: Operations a human runs (a migration in psql, the dbt sync, creating the database instance):
@@ -65,6 +71,8 @@ class Step:
     project: str
     region: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    #: Why only a human can take this step (it reads what the gate must not, or needs judgement).
+    manual: str | None = None
 
     def gcloud(self) -> str:
         try:
@@ -78,14 +86,20 @@ class Step:
         """Placeholders (``<secret-value>``) a human must fill before this step can run."""
         return sorted(set(_PLACEHOLDER.findall(json.dumps(dict(self.params)))))
 
+    @property
+    def is_manual(self) -> bool:
+        """Shown to guide the fix, never applied through an API."""
+        return self.manual is not None or self.operation in READ_ONLY | MANUAL or bool(self.needs_input)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "operation": self.operation,
             "target": self.target,
             "project": self.project,
             "region": self.region,
             "params": dict(self.params),
         }
+        return {**out, "manual": self.manual} if self.manual else out
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,7 @@ OPERATIONS = frozenset(RENDERERS)
 _ENABLE = ("services.enable",)
 _RUN_UPDATE = ("run.update",)
 _SECRET_VERSIONS = ("secrets.create", "secrets.versions.add", "secrets.versions.enable")
+_INSPECT = ("run.describe", "run.logs.read")
 _SERVICE_RULES = (
     "SVC-IMAGE",
     "SVC-ACCOUNT",
@@ -147,7 +162,7 @@ _SERVICE_RULES = (
 REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "INF-API": _ENABLE,
     "INF-REDIS": (*_ENABLE, "redis.create", "redis.update", "redis.upgrade", "redis.delete", "redis.describe"),
-    "INF-REDIS-URL": _RUN_UPDATE,
+    "INF-REDIS-URL": ("secrets.versions.access", *_RUN_UPDATE),
     "INF-VPC": (
         *_ENABLE,
         "vpcaccess.create",
@@ -175,6 +190,10 @@ REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     "SVC-SECRET-REF": (*_RUN_UPDATE, *_SECRET_VERSIONS),
     "SVC-INGRESS": ("run.iam.add", "run.iam.remove", *_RUN_UPDATE),
     "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", *_RUN_UPDATE),
+    # Phase 4: read-only inspection (no single command fixes a symptom; the diagnosis names the cause's fix)
+    "VER-HEALTH": _INSPECT,
+    "VER-LOGS": (*_ENABLE, "run.logs.read"),
+    **{requirement: _INSPECT for requirement in ("VER-E2E-CHAT", "VER-E2E-RAG", "VER-E2E-SCRAPER")},
 }
 
 

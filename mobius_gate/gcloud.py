@@ -82,6 +82,20 @@ def _run_traffic(s: Step) -> str:
     return f"gcloud run services update-traffic {s.target} {to}{_where(s)}"
 
 
+def _run_describe(s: Step) -> str:
+    return f"gcloud run services describe {s.target}{_where(s)}"
+
+
+def _run_logs_read(s: Step) -> str:
+    return f"gcloud run services logs read {s.target}{_where(s)}"
+
+
+def _secret_version_access(s: Step) -> str:
+    return (
+        f"gcloud secrets versions access {s.params.get('version', 'latest')} --secret={s.target} --project={s.project}"
+    )
+
+
 def _run_revision_describe(s: Step) -> str:
     return f"gcloud run revisions describe {s.params['revision']}{_where(s)}"
 
@@ -216,6 +230,8 @@ RENDERERS: dict[str, Callable[[Step], str]] = {
     "run.iam.add": _run_iam("add"),
     "run.iam.remove": _run_iam("remove"),
     "run.traffic": _run_traffic,
+    "run.describe": _run_describe,
+    "run.logs.read": _run_logs_read,
     "run.revisions.describe": _run_revision_describe,
     "redis.create": _redis_create,
     "redis.update": _redis_update,
@@ -230,6 +246,7 @@ RENDERERS: dict[str, Callable[[Step], str]] = {
     "secrets.versions.add": _secret_version_add,
     "secrets.versions.enable": _secret_version_enable,
     "secrets.iam.add": _secret_iam_add,
+    "secrets.versions.access": _secret_version_access,
     "sql.databases.create": _sql_database_create,
     "sql.connect": _sql_connect,
     "sql.migrate": _sql_migrate,

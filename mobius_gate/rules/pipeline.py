@@ -4,7 +4,8 @@
 2. a subject whose service is not deployed → ``na`` (SVC-DEPLOYED fails it);
 3. the pure rule, through a :class:`~mobius_gate.rules.judge.Judge`;
 4. an error that names no fix gets the read-only :func:`~mobius_gate.rules.common.inspect_note`;
-5. a failure or error gets its likely cause (:mod:`mobius_gate.diagnose`).
+5. a failing or erring *symptom* gets its likely cause: the other verdicts on the same inventory
+   (:func:`mobius_gate.engine.verdicts_of`) looked up in the symptom table (:mod:`mobius_gate.diagnose`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ if TYPE_CHECKING:
     from mobius_gate.requirements import BoundRule
 
 
-def judge_subject(bound: BoundRule, subject: Any, spec: Checklist, inv: Inventory) -> Verdict:
+def judge_subject(
+    bound: BoundRule, subject: Any, spec: Checklist, inv: Inventory, *, diagnosed: bool = True
+) -> Verdict:
+    """The verdict on ``subject``; ``diagnosed=False`` leaves out step 5 (the facts diagnoses derive from)."""
     ident = bound.over.ident(subject)
     section = bound.section_of(subject, spec)
     result = _unreadable(bound, ident, section, inv)
@@ -33,7 +37,7 @@ def judge_subject(bound: BoundRule, subject: Any, spec: Checklist, inv: Inventor
         result = _rule(bound, subject, Judge(bound.requirement.id, ident, section, spec, inv))
     if result.status == "error" and not result.fix:
         result = replace(result, fix=inspect_note(result.requirement, result.resource, inv.project, inv.region))
-    if result.status in ("fail", "error") and not result.diagnosis:
+    if diagnosed and result.status in ("fail", "error") and not result.diagnosis:
         cause = diagnose(result, spec, inv)
         result = replace(result, diagnosis=cause) if cause else result
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mobius_gate.engine import judge_all
 from mobius_gate.fixes import (
     OPERATIONS,
     REQUIREMENT_OPERATIONS,
@@ -22,9 +23,12 @@ from mobius_gate.fixes import (
     traffic_to_latest,
     update_service,
 )
+from mobius_gate.inventory import FlowOutcome, HealthProbe, Inventory, LogEntry, Section
 from mobius_gate.requirements import CATALOGUE
 from mobius_gate.spec import Checklist
-from tests.checks.factory import PROJECT, REGION
+from tests.checks.factory import PROJECT, REGION, conformant, with_env, with_service
+
+FLOWS = ("chat", "rag", "scraper")
 
 WHERE = Where(PROJECT, REGION)
 TAIL = f"--region={REGION} --project={PROJECT}"
@@ -171,3 +175,63 @@ def test_traffic_fix(spec: Checklist) -> None:
 def test_unknown_operation_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"unknown fix operation 'run\.delete'"):
         Step("run.delete", "x", PROJECT, REGION).gcloud()
+
+
+# --------------------------------------------------------------------------- manual steps, and the table on every rule
+
+
+def test_a_manual_step_round_trips_and_is_never_applied() -> None:
+    look = Step("secrets.versions.access", "redis-url", PROJECT, None, {"version": "latest"}, manual="by hand")
+    fix = Fix("INF-REDIS-URL", "mobius-rag", (look,))
+    assert Fix.from_json(fix.to_json()) == fix
+    assert look.gcloud() == f"gcloud secrets versions access latest --secret=redis-url --project={PROJECT}"
+    assert look.is_manual
+    assert Step("run.logs.read", "mobius-chat-worker", PROJECT, REGION).is_manual, "read-only"
+    assert not Step("run.update", "x", PROJECT, REGION, {"min_instances": 1}).is_manual
+    assert "manual" not in Step("run.update", "x", PROJECT, REGION).to_dict()
+
+
+def _failing_everywhere(spec: Checklist) -> list[Inventory]:
+    """Inventories on which Phase 4 and the secret-not-readable rules emit their fixes."""
+    inv = conformant(spec)
+    probes = [HealthProbe(service=s.name, url=f"https://{s.name}/health", status_code=503) for s in spec.services]
+    outcomes = [
+        FlowOutcome(flow=k, service=getattr(spec.e2e_live, k).service, ok=False, reason="timed out", step="wait")
+        for k in FLOWS
+    ]
+    broken = inv.model_copy(
+        update={
+            "health": Section[HealthProbe](items=probes),
+            "log_entries": Section[LogEntry](items=[]),
+            "live_flows": Section[FlowOutcome](items=outcomes),
+        }
+    )
+    secrets = with_env(broken, "mobius-rag", "REDIS_URL", secret="redis-url:latest")
+    secrets = with_env(secrets, "mobius-chat-api", "QUEUE_TYPE", secret="queue-type:latest")
+    unprobed = [HealthProbe(service=p.service, url=p.url, error="refused") for p in probes]
+    no_uri = broken.model_copy(update={"health": Section[HealthProbe](items=unprobed)})
+    for name in ("mobius-chat-api", "mobius-rag", "mobius-skills-scraper"):
+        no_uri = with_service(no_uri, name, uri=None)
+    logging_off = inv.model_copy(update={"log_entries": Section[LogEntry](status="disabled", cause="off")})
+    return [secrets, no_uri, logging_off]
+
+
+def test_every_emitted_operation_is_in_the_table_and_no_fix_is_plain_text(spec: Checklist) -> None:
+    emitted: dict[str, set[str]] = {}
+    for inv in _failing_everywhere(spec):
+        for verdict in judge_all(spec, inv):
+            if verdict.status not in ("fail", "error") or not verdict.fix:
+                continue
+            if verdict.requirement.startswith("VER-") or verdict.requirement in ("INF-REDIS-URL", "SVC-ENV"):
+                assert "fix" in verdict.details, f"plain-text fix: {verdict.message()}"
+            if "fix" in verdict.details:
+                fix = Fix.from_json(verdict.details["fix"])
+                assert fix.command() == verdict.fix
+                operations = {step.operation for step in fix.steps}
+                assert operations <= set(REQUIREMENT_OPERATIONS[verdict.requirement]), verdict.message()
+                emitted.setdefault(verdict.requirement, set()).update(operations)
+    assert emitted["VER-HEALTH"] == {"run.describe", "run.logs.read"}
+    assert emitted["VER-LOGS"] == {"services.enable", "run.logs.read"}
+    assert {"run.describe", "run.logs.read"} <= emitted["VER-E2E-CHAT"]
+    assert emitted["INF-REDIS-URL"] == {"secrets.versions.access", "run.update"}
+    assert "run.update" in emitted["SVC-ENV"]

@@ -285,11 +285,11 @@ def test_exact_value_via_secret_cannot_be_confirmed(spec: Checklist, inv: Invent
     verdict = judge(p3.test_env_value, ("mobius-chat-api", "QUEUE_TYPE"), spec, inv)
     assert verdict.status == "error" and "never read" in verdict.reason
     assert verdict.fix == (
-        "the gate never reads secret values; 'redis' is no credential, so set it plainly: "
         "gcloud run services update mobius-chat-api --remove-secrets=QUEUE_TYPE "
         "--region=us-central1 --project=mobiusos-new && "
         "gcloud run services update mobius-chat-api --update-env-vars=QUEUE_TYPE=redis "
-        "--region=us-central1 --project=mobiusos-new"
+        "--region=us-central1 --project=mobiusos-new "
+        "(the gate never reads secret values; 'redis' is no credential, so set it plainly)"
     )
 
 

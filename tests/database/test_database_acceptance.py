@@ -127,7 +127,8 @@ def test_missing_migration_fails_migration_check(emulator: Emulator, pg_database
     assert migration.status == "fail"
     assert "missing chat_progress_events" in migration.reason
     assert "\\i 013_chat_progress_events.sql" in (migration.fix or "")
-    assert migration.diagnosis and "013_chat_progress_events.sql was not run" in migration.diagnosis
+    assert migration.diagnosis and "013_chat_progress_events is not applied" in migration.diagnosis
+    assert "its .sql file was not run on this server" in migration.diagnosis
     assert {r: v.status for r, v in verdicts.items() if r != "DB-MIGRATION"} == {
         "DB-EXISTS": "pass",
         "DB-RAG-META": "pass",
@@ -156,7 +157,7 @@ def test_empty_metadata_fails_with_rag_diagnosis(emulator: Emulator, pg_database
     assert meta.status == "fail"
     assert "has 0 row(s), fewer than the required 1" in meta.reason
     assert "sync_mart_to_chat.py --dest prod" in (meta.fix or "")
-    assert meta.diagnosis and '"RAG returns 0 results"' in meta.diagnosis and "is empty (0 rows)" in meta.diagnosis
+    assert meta.diagnosis and '"RAG returns 0 results"' in meta.diagnosis and "has 0 row(s)" in meta.diagnosis
     consistent = verdicts["DB-RAG-CONSISTENT"]
     assert consistent.status == "fail" and "100% (10 of 10)" in consistent.reason
     assert verdicts["DB-MIGRATION"].status == "pass"
@@ -173,7 +174,7 @@ def test_thirty_percent_of_vector_ids_without_metadata(emulator: Emulator, pg_da
     assert "30% (3 of 10)" in consistent.reason
     assert "chunk-0008" in consistent.reason
     assert consistent.details["missing_fraction"] == "0.3000"
-    assert consistent.diagnosis and "30% of the ids the vector index returns" in consistent.diagnosis
+    assert consistent.diagnosis and "the metadata sync is incomplete: 30% (3 of 10)" in consistent.diagnosis
     assert verdicts["DB-RAG-META"].status == "pass"
     assert inv.vector_neighbors.items[0].missing_ids == DATAPOINTS[7:]
 

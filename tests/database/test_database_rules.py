@@ -162,7 +162,7 @@ def test_rag_diagnosis_only_for_rag_symptoms(spec: Checklist) -> None:
     inv = inventory(database(rows=0), neighbors(IDS))
     meta = run(phase2.test_rag_metadata_populated, spec, inv)
     assert meta.status == "fail"
-    assert "is empty (0 rows)" in (diagnose(meta, spec, inv) or "")
+    assert "published_rag_metadata has 0 row(s)" in (diagnose(meta, spec, inv) or "")
     ok = run(phase2.test_database_exists, spec, inv)
     assert diagnose(ok, spec, inv) is None
 

@@ -107,6 +107,9 @@ def test_scraper_fetches_only_allowed_hosts(monkeypatch: pytest.MonkeyPatch) -> 
     assert allowed("https://example.com/")
 
 
+#: The symptom-table rows (mobius_gate/symptoms.py) the local diagnoses use.
+WAITING_ROW = '"Waiting for worker" —'
+LISTENING = f"{WAITING_ROW} mobius-chat-worker is not consuming the queue"
 API = {"queue_type": "redis", "redis": "redis://127.0.0.1:6379/1"}
 WORKER = {"worker_thread": "running", "queue_type": "redis", "redis": "redis://127.0.0.1:6379/1"}
 
@@ -114,13 +117,21 @@ WORKER = {"worker_thread": "running", "queue_type": "redis", "redis": "redis://1
 @pytest.mark.parametrize(
     ("api", "worker", "starts_with"),
     [
-        (API, None, "chat worker not running"),
-        (API, {**WORKER, "worker_thread": "stopped", "error": "boom"}, "chat worker is up but its consumer thread"),
-        (API, {**WORKER, "redis": "redis://127.0.0.1:6379/2"}, "API and worker do not share Redis"),
-        (API, {**WORKER, "redis": "redis://10.0.0.3:6379/1"}, "API and worker do not share Redis"),
-        (API, {**WORKER, "queue_type": "memory"}, "API QUEUE_TYPE=redis but worker QUEUE_TYPE=memory"),
-        (API, WORKER, "worker is up on the same Redis"),
-        ({**API, "redis": "redis://127.0.0.1/0"}, {**WORKER, "redis": "redis://127.0.0.1:6379"}, "worker is up on"),
+        (API, None, f"{WAITING_ROW} mobius-chat-worker is not consuming the queue (its /health does not answer)"),
+        (
+            API,
+            {**WORKER, "worker_thread": "stopped", "error": "boom"},
+            f"{LISTENING} (its consumer thread stopped: boom)",
+        ),
+        (API, {**WORKER, "redis": "redis://127.0.0.1:6379/2"}, f"{WAITING_ROW} mobius-chat-api and mobius-chat-worker"),
+        (API, {**WORKER, "redis": "redis://10.0.0.3:6379/1"}, f"{WAITING_ROW} mobius-chat-api and mobius-chat-worker"),
+        (
+            API,
+            {**WORKER, "queue_type": "memory"},
+            f"{WAITING_ROW} mobius-chat-worker has QUEUE_TYPE 'memory', not 'redis'",
+        ),
+        (API, WORKER, f"{LISTENING} (up on the same Redis"),
+        ({**API, "redis": "redis://127.0.0.1/0"}, {**WORKER, "redis": "redis://127.0.0.1:6379"}, f"{LISTENING} (up on"),
     ],
 )
 def test_waiting_for_worker_diagnosis(api: dict, worker: dict | None, starts_with: str) -> None:

@@ -139,16 +139,21 @@ def test_no_connector_diagnosis(spec: Checklist) -> None:
     inv = with_service(conformant(spec), WORKER, vpc_connector=None, vpc_connector_path=None, vpc_egress=None)
     [found] = diagnoses(logs_failure(), spec, inv)
     assert found.issue == "Service can't reach Redis"
-    assert "10.121.0.3:6379" in found.cause
+    assert found.cause == (
+        "mobius-chat-worker does not use mobius-redis-connector (no VPC connector), "
+        "so it cannot reach Redis' private IP"
+    )
     assert "--vpc-connector=mobius-redis-connector --vpc-egress=private-ranges-only" in (found.fix or "")
 
 
 def test_queue_type_diagnosis_is_waiting_for_worker(spec: Checklist) -> None:
     svc = conformant(spec).service(WORKER)
     env = [e if e.name != "QUEUE_TYPE" else EnvVar(name="QUEUE_TYPE", value="memory") for e in svc.env]  # type: ignore[union-attr]
-    [found] = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
+    found, shared = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
     assert found.issue == "Waiting for worker"
-    assert "QUEUE_TYPE=memory, not redis" in found.cause
+    assert "has QUEUE_TYPE 'memory', not 'redis'" in found.cause
+    assert shared.issue == "Waiting for worker", "SVC-REDIS-SHARED fails too: the pair's QUEUE_TYPE differs"
+    assert shared.cause.startswith("mobius-chat-api and mobius-chat-worker do not share one Redis queue")
 
 
 def test_conformant_service_has_no_diagnosis(spec: Checklist) -> None:
@@ -166,7 +171,7 @@ def test_unreadable_services_give_no_diagnosis(spec: Checklist) -> None:
 def test_health_not_ready_diagnosis(spec: Checklist) -> None:
     inv = with_service(conformant(spec), "mobius-rag", ready=False, ready_message="Container failed to start.")
     text = diagnose(failed("VER-HEALTH", "mobius-rag", "503"), spec, inv)
-    assert text is not None and "not ready: Container failed to start." in text
+    assert text is not None and "not ready and serving (Ready condition=False: Container failed to start.)" in text
     assert "gcloud run revisions describe mobius-rag-00003-xyz" in text
 
 
@@ -179,7 +184,8 @@ def test_chat_flow_waiting_for_worker_redis_url_mismatch(spec: Checklist) -> Non
     inv = logs(spec, with_service(conformant(spec), WORKER, env=env))
     text = diagnose(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv)
     assert text is not None and '"Waiting for worker"' in text
-    assert "different REDIS_URLs (10.121.0.3:6379 vs 10.9.9.9:6379)" in text
+    assert "REDIS_URL points at 10.9.9.9:6379, not at the Redis instance (10.121.0.3:6379)" in text
+    assert "mobius-chat-api=10.121.0.3:6379, mobius-chat-worker=10.9.9.9:6379" in text
     assert "Hunter2Pass" not in text
 
 
@@ -187,11 +193,14 @@ def test_chat_flow_worker_not_listening(spec: Checklist) -> None:
     inv = logs(spec, conformant(spec), lines={WORKER: ["[WORKER] run_worker starting queue_type=redis"]})
     [found] = diagnoses(failed("VER-E2E-CHAT", "mobius-chat-api", "timed out"), spec, inv)
     assert found.issue == "Waiting for worker"
-    assert "never logged '[WORKER] Worker listening for chat requests'" in found.cause
+    assert found.cause.startswith("mobius-chat-worker is not consuming the queue (revision ")
+    assert "'[WORKER] Worker listening for chat requests'" in found.cause
+    assert found.fix == "gcloud run services logs read mobius-chat-worker --region=us-central1 --project=mobiusos-new"
 
 
 def test_rag_flow_names_empty_metadata(spec: Checklist) -> None:
-    table = DbTable(name="published_rag_metadata", columns=["id"], row_count=0)
+    columns = ["id", "document_id", "chunk_index", "content", "source_uri"]
+    table = DbTable(name="published_rag_metadata", columns=columns, row_count=0)
     inv = conformant(spec).model_copy(
         update={
             "database": Section[Database](
@@ -201,7 +210,8 @@ def test_rag_flow_names_empty_metadata(spec: Checklist) -> None:
     )
     [found] = diagnoses(failed("VER-E2E-RAG", "mobius-rag", "no results"), spec, logs(spec, inv))
     assert found.issue == "RAG returns 0 results"
-    assert "is empty (0 rows)" in found.cause
+    assert found.cause.startswith("published_rag_metadata has 0 row(s)")
+    assert (found.fix or "").startswith("cd mobius-dbt && python scripts/sync_mart_to_chat.py --dest prod")
 
 
 def test_worker_without_worker_server_explains_not_ready(spec: Checklist) -> None:
@@ -216,7 +226,7 @@ def test_scraper_flow_names_the_api_without_connector(spec: Checklist) -> None:
     inv = with_service(conformant(spec), "mobius-skills-scraper", vpc_connector=None, vpc_egress=None)
     found = diagnoses(failed("VER-E2E-SCRAPER", "mobius-skills-scraper", "timed out"), spec, logs(spec, inv))
     assert [d.issue for d in found] == ["Service can't reach Redis"]
-    assert found[0].cause.startswith("mobius-skills-scraper has no VPC connector")
+    assert found[0].cause.startswith("mobius-skills-scraper does not use mobius-redis-connector")
 
 
 def test_throttled_worker_explains_the_chat_flow(spec: Checklist) -> None:
@@ -304,7 +314,7 @@ def test_logged_error_evidence_is_redacted(spec: Checklist) -> None:
 def test_diagnosis_quoting_a_readiness_message_is_redacted(spec: Checklist) -> None:
     inv = with_service(conformant(spec), "mobius-rag", ready=False, ready_message=f"cannot reach {DSN}")
     text = diagnose(failed("VER-HEALTH", "mobius-rag", "503"), spec, inv) or ""
-    assert "not ready: cannot reach postgresql://app:***@10.0.0.5" in text
+    assert "Ready condition=False: cannot reach postgresql://app:***@10.0.0.5" in text
     assert PLANTED not in text
 
 
@@ -312,9 +322,9 @@ def test_diagnosis_quoting_a_wrong_queue_type_is_redacted(spec: Checklist) -> No
     svc = conformant(spec).service(WORKER)
     wrong = f"redis://:{PLANTED}@10.0.0.9:6379/0"
     env = [e if e.name != "QUEUE_TYPE" else EnvVar(name="QUEUE_TYPE", value=wrong) for e in svc.env]  # type: ignore[union-attr]
-    [found] = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
-    assert found.cause.startswith("mobius-chat-worker has QUEUE_TYPE=redis://:***@10.0.0.9:6379/0, not redis")
-    assert PLANTED not in found.text()
+    found, shared = diagnoses(logs_failure(), spec, with_service(conformant(spec), WORKER, env=env))
+    assert found.cause.startswith("mobius-chat-worker has QUEUE_TYPE 'redis://:***@10.0.0.9:6379/0', not 'redis'")
+    assert PLANTED not in found.text() + shared.text()
 
 
 @pytest.mark.parametrize("test", [phase4.test_live_chat_flow, phase4.test_live_rag_flow, phase4.test_live_scraper_flow])
