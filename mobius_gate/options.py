@@ -99,6 +99,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="Also run the checklist's §4.4 live end-to-end flows against the deployed services "
         "(-m e2e_live runs only them). Without it the flows are not judged and the verdict is INCOMPLETE.",
     )
+    _add_report_options(parser)
     group.addoption(
         "--list-requirements",
         dest="mobius_list_requirements",
@@ -131,6 +132,33 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+def _add_report_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mobius-gate reports", "conformance reports (see reports/README.md)")
+    group.addoption(
+        "--conformance-report",
+        dest="mobius_conformance_report",
+        default=None,
+        metavar="DIR",
+        help="Write conformance.json/.html/.csv, junit.xml, summary.md and report.html into DIR and append "
+        "the run to DIR/history.sqlite (regressions, fixes and their ages since the previous run; the trend).",
+    )
+    group.addoption(
+        "--compare",
+        dest="mobius_compare",
+        default=None,
+        metavar="TARGET",
+        help="Also collect TARGET (a project, emulator scenario, snapshot dir or saved inventory; or "
+        "project:/emulator:/snapshot:/inventory: prefixed) and write the staging-vs-production gap table.",
+    )
+    group.addoption(
+        "--compare-to",
+        dest="mobius_compare_to",
+        default=None,
+        metavar="PREVIOUS.json",
+        help="Say what regressed and what was fixed since an earlier conformance.json.",
+    )
+
+
 #: The gate's own options by ``dest``: on a command line that reaches no check they are a usage error.
 FLAGS = {
     "mobius_project": "--project",
@@ -147,6 +175,9 @@ FLAGS = {
     "mobius_db_url": "--db-url",
     "mobius_logs_since": "--logs-since",
     "mobius_collect_timeout": "--collect-timeout",
+    "mobius_conformance_report": "--conformance-report",
+    "mobius_compare": "--compare",
+    "mobius_compare_to": "--compare-to",
 }
 
 
@@ -182,6 +213,10 @@ class Settings:
     #: The run selected the live flows (``-m e2e_live``): collect their outcomes.
     live_flows: bool = False
     waivers: Waivers = field(default_factory=Waivers)
+    #: Reports: ``--conformance-report`` directory, ``--compare`` target, ``--compare-to`` earlier report.
+    conformance_report: Path | None = None
+    compare: str | None = None
+    compare_to: Path | None = None
 
     @property
     def source_label(self) -> str:
@@ -246,7 +281,22 @@ def build_settings(config: pytest.Config) -> Settings:
         collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
         live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
         waivers=_waivers(opt("mobius_waivers")),
+        conformance_report=_report_dir(opt("mobius_conformance_report")),
+        compare=validate.named(opt("mobius_compare"), "--compare"),
+        compare_to=existing("mobius_compare_to", "file"),
     )
+
+
+def _report_dir(value: str | None) -> Path | None:
+    """``--conformance-report=DIR``: created now, so an unwritable place is one usage line, not a lost report."""
+    path = validate.given_path(value, "--conformance-report")
+    if path is None:
+        return None
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"--conformance-report: cannot create {path}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 def _waivers(value: str | None) -> Waivers:
