@@ -27,10 +27,6 @@ REPAIRED = "mobius_repaired"
 HTML_NAME = "report.html"
 
 
-def wanted(settings: Settings) -> bool:
-    return bool(settings.conformance_report or settings.compare or settings.compare_to)
-
-
 def default_html(config: pytest.Config) -> None:
     """``--conformance-report=DIR`` without ``--html``: pytest-html writes DIR/report.html (self-contained)."""
     directory = config.getoption("mobius_conformance_report", None)

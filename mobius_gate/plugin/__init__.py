@@ -62,9 +62,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _register_reports(config: pytest.Config, settings: Settings) -> None:
     """--conformance-report / --compare / --compare-to: the reports plugin, on the controller only."""
-    from mobius_gate.reports.plugin import register, wanted
+    if settings.conformance_report or settings.compare or settings.compare_to:
+        from mobius_gate.reports.plugin import register  # imported only when a report is asked for
 
-    if wanted(settings):
         register(config, settings)
 
 
