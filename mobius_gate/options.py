@@ -99,6 +99,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="Also run the checklist's §4.4 live end-to-end flows against the deployed services "
         "(-m e2e_live runs only them). Without it the flows are not judged and the verdict is INCOMPLETE.",
     )
+    _add_report_options(parser)
     group.addoption(
         "--list-requirements",
         dest="mobius_list_requirements",
@@ -183,6 +184,33 @@ def _add_remediation_options(parser: pytest.Parser) -> None:
     )
 
 
+def _add_report_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mobius-gate reports", "conformance reports (see reports/README.md)")
+    group.addoption(
+        "--conformance-report",
+        dest="mobius_conformance_report",
+        default=None,
+        metavar="DIR",
+        help="Write conformance.json/.html/.csv, junit.xml, summary.md and report.html into DIR and append "
+        "the run to DIR/history.sqlite (regressions, fixes and their ages since the previous run; the trend).",
+    )
+    group.addoption(
+        "--compare",
+        dest="mobius_compare",
+        default=None,
+        metavar="TARGET",
+        help="Also collect TARGET (a project, emulator scenario, snapshot dir or saved inventory; or "
+        "project:/emulator:/snapshot:/inventory: prefixed) and write the staging-vs-production gap table.",
+    )
+    group.addoption(
+        "--compare-to",
+        dest="mobius_compare_to",
+        default=None,
+        metavar="PREVIOUS.json",
+        help="Say what regressed and what was fixed since an earlier conformance.json.",
+    )
+
+
 #: The gate's own options by ``dest``: on a command line that reaches no check they are a usage error.
 FLAGS = {
     "mobius_project": "--project",
@@ -205,6 +233,9 @@ FLAGS = {
     "mobius_secret_values": "--secret-value",
     "mobius_audit_log": "--audit-log",
     "mobius_rollback": "--rollback",
+    "mobius_conformance_report": "--conformance-report",
+    "mobius_compare": "--compare",
+    "mobius_compare_to": "--compare-to",
 }
 
 
@@ -301,6 +332,10 @@ class Settings:
     live_flows: bool = False
     waivers: Waivers = field(default_factory=Waivers)
     remediation: Remediation = Remediation()
+    #: Reports: ``--conformance-report`` directory, ``--compare`` target, ``--compare-to`` earlier report.
+    conformance_report: Path | None = None
+    compare: str | None = None
+    compare_to: Path | None = None
 
     @property
     def source_label(self) -> str:
@@ -366,7 +401,22 @@ def build_settings(config: pytest.Config) -> Settings:
         live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
         waivers=_waivers(opt("mobius_waivers")),
         remediation=_remediation_for(config, checklist, project, sources),
+        conformance_report=_report_dir(opt("mobius_conformance_report")),
+        compare=validate.named(opt("mobius_compare"), "--compare"),
+        compare_to=existing("mobius_compare_to", "file"),
     )
+
+
+def _report_dir(value: str | None) -> Path | None:
+    """``--conformance-report=DIR``: created now, so an unwritable place is one usage line, not a lost report."""
+    path = validate.given_path(value, "--conformance-report")
+    if path is None:
+        return None
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"--conformance-report: cannot create {path}: {exc.strerror or exc}") from None
+    return Path(path)
 
 
 def _waivers(value: str | None) -> Waivers:

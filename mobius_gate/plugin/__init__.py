@@ -24,7 +24,7 @@ import pytest
 
 import mobius_gate.checks
 from mobius_gate.acquire import WORKERINPUT_KEY, InventorySource
-from mobius_gate.options import add_options, build_settings, gate_flags_given
+from mobius_gate.options import Settings, add_options, build_settings, gate_flags_given
 from mobius_gate.plugin.judging import mobius_case  # noqa: F401  (the fixture every check requests)
 from mobius_gate.plugin.state import CHECKS_SEEN, SETTINGS, SOURCE, inventory, is_worker
 from mobius_gate.plugin.summary import ConformanceSummary
@@ -61,6 +61,24 @@ def pytest_configure(config: pytest.Config) -> None:
     if not is_worker(config):
         _point_at_the_checks(config)
         config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")
+        _register_reports(config, settings)
+
+
+def _register_reports(config: pytest.Config, settings: Settings) -> None:
+    """--conformance-report / --compare / --compare-to: the reports plugin, on the controller only."""
+    if settings.conformance_report or settings.compare or settings.compare_to:
+        from mobius_gate.reports.plugin import register  # imported only when a report is asked for
+
+        register(config, settings)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """--conformance-report=DIR without --html: pytest-html writes DIR/report.html too (before it configures)."""
+    if config.getoption("mobius_conformance_report", None):
+        from mobius_gate.reports.plugin import default_html
+
+        default_html(config)
 
 
 def _point_at_the_checks(config: pytest.Config) -> None:
