@@ -97,7 +97,7 @@ class ReportPlugin:
         checks = [
             check_result(
                 verdict,
-                summary._outcome(verdict).kind,  # the release's own reading (waivers, live-only, strict)
+                summary.outcome(verdict).kind,  # the release's own reading (waivers, live-only, strict)
                 nodeid=nodeid,
                 duration_s=self.durations.get(nodeid, 0.0),
                 repaired=nodeid in self.repaired,

@@ -50,12 +50,13 @@ class ConformanceSummary:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.results:
             return
-        outcomes = [self._outcome(v) for v in self.results.values()]
+        outcomes = [self.outcome(v) for v in self.results.values()]
         self.release = decide(outcomes, partial=self._partial(session.config))
         if session.exitstatus in _REPLACEABLE:
             session.exitstatus = self.release.exit_code
 
-    def _outcome(self, verdict: Verdict) -> Outcome:
+    def outcome(self, verdict: Verdict) -> Outcome:
+        """The check as the release verdict reads it (waivers, not judged, live-only, advisories blocking)."""
         details = verdict.details
         return Outcome(
             verdict.requirement,
