@@ -34,7 +34,7 @@ def test_json_follows_the_schema_and_the_run(prod_vs_staging: ReportRun) -> None
         "FAIL",
         1,
     )
-    assert doc["counts"]["total"] == len(doc["checks"]) == len(prod_vs_staging.gate.outcomes) == 164
+    assert doc["counts"]["total"] == len(doc["checks"]) == len(prod_vs_staging.gate.outcomes) == 165
     # Outcomes agree with pytest's: failed → fail, xfailed → advisory, skipped → skipped, passed → pass.
     pytest_to_report = {"failed": "fail", "xfailed": "advisory", "skipped": "skipped", "passed": "pass"}
     by_node = {c["nodeid"]: c["outcome"] for c in doc["checks"]}
@@ -60,8 +60,8 @@ def test_junit_one_testcase_per_check(prod_vs_staging: ReportRun) -> None:
     assert props["project"] == "mobiusos-new" and props["verdict"] == "FAIL" and props["source"] == "emulator prod"
     assert len(props["checklist_sha256"]) == 64
     cases = suite.findall("testcase")
-    assert len(cases) == int(suite.get("tests", "0")) == 164
-    assert len({c.get("name") for c in cases}) == 164
+    assert len(cases) == int(suite.get("tests", "0")) == 165
+    assert len({c.get("name") for c in cases}) == 165
     for case in cases:
         rid = case.get("name", "").split(" ")[0]
         assert rid in CATALOGUE and case.get("classname") == f"{CATALOGUE[rid].phase}.{rid}"
@@ -78,7 +78,7 @@ def test_pytest_html_through_its_hooks(prod_vs_staging: ReportRun) -> None:
     assert '<title id="head-title">mobiusos-new: FAIL — mobius-gate conformance</title>' in page
     for column in ("Requirement", "Resource", "Severity", "Fix"):
         assert f'data-column-type="{column.lower()}">{column}</th>' in page
-    assert "Release gate: FAIL</b> — 164 checks" in page  # skipped and advisory counted
+    assert "Release gate: FAIL</b> — 165 checks" in page  # skipped and advisory counted
     assert "Checklist" in page and "sha256:" in page and "emulator prod" in page
 
 
@@ -95,6 +95,6 @@ def test_markdown_summary_in_fix_order_and_in_the_step_summary(prod_vs_staging: 
 
 def test_csv_one_row_per_check(prod_vs_staging: ReportRun) -> None:
     rows = list(csv.DictReader(io.StringIO(prod_vs_staging.text("conformance.csv"))))
-    assert len(rows) == 164
+    assert len(rows) == 165
     assert sum(r["outcome"] == "fail" for r in rows) == 16
     assert {r["project"] for r in rows} == {"mobiusos-new"}
