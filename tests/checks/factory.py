@@ -29,6 +29,7 @@ from mobius_gate.inventory import (
     TrafficTarget,
     VpcConnector,
 )
+from mobius_gate.rules.secret_access import secret_names
 from mobius_gate.spec import PRESENT, REDIS_URL_TOKEN, Checklist, load_checklist
 from mobius_gate.verdict import Verdict
 
@@ -104,16 +105,6 @@ def conformant_service(spec: Checklist, name: str) -> Service:
     )
 
 
-def _secret_names(spec: Checklist) -> list[str]:
-    names = list(spec.secrets.required)
-    for svc in spec.services:
-        for env_name in svc.secrets:
-            secret, _ = svc.secret_ref(env_name)
-            if secret not in names:
-                names.append(secret)
-    return names
-
-
 def conformant(spec: Checklist | None = None) -> Inventory:
     """The inventory of a project that satisfies every Phase 1 and Phase 3 requirement."""
     spec = spec or resolved_spec()
@@ -157,7 +148,7 @@ def conformant(spec: Checklist | None = None) -> Inventory:
         secrets=Section[Secret](
             items=[
                 Secret(name=n, versions=[SecretVersion(name="1", state="ENABLED")], accessors=accounts)
-                for n in _secret_names(spec)
+                for n in secret_names(spec)
             ]
         ),
         # Read, and granting secret access to nobody the services run as (grants are per secret).
