@@ -55,27 +55,6 @@ def _revisions(emu: Emulator, service: str) -> list[Revision]:
     return svc.revisions
 
 
-def test_not_ready_latest_revision_gets_traffic_back_on_the_previous_ready_one(emulator, gate, tmp_path: Path) -> None:
-    emu = emulator("staging")
-    previous, failed = _deploy_revision(emu, "mobius-chat-api", ready=False)
-
-    fix = f"gcloud run services update-traffic mobius-chat-api --to-revisions={previous}=100"
-    ready = verdicts(emu.url)[("SVC-READY", "mobius-chat-api")]
-    assert ready.status == "fail" and fix in ready.fix and "<previous-revision>" not in ready.fix
-    audit = tmp_path / "audit.jsonl"
-    run = gate(emu.url, "--remediate=apply", "--yes", f"--audit-log={audit}")
-    assert "[applied] run.traffic mobius-chat-api  (SVC-READY mobius-chat-api)" in run.output, run.output[-3000:]
-    assert "<previous-revision>" not in run.output and fix in run.remediation()
-    (line,) = audit_lines(audit)
-    assert line["operation"] == "run.traffic" and line["diff"][0]["after"] == [f"{previous}=100%"]
-    assert _traffic(emu, "mobius-chat-api") == [(previous, 100)]
-    assert (failed, False) in [(r.name, r.ready) for r in _revisions(emu, "mobius-chat-api")]  # never deleted
-
-    again = gate(emu.url, "--remediate=apply", "--yes", f"--audit-log={audit}")
-    assert "[unchanged] run.traffic mobius-chat-api" in again.output and len(audit_lines(audit)) == 1
-    assert [w["method"] for w in journal(emu.url)] == ["PATCH"]
-
-
 def test_unhealthy_latest_revision_is_rolled_back_and_health_passes_again(emulator, gate, tmp_path: Path) -> None:
     emu = emulator("staging")
     previous, broken = _deploy_revision(emu, "mobius-rag", ready=True)
@@ -115,25 +94,42 @@ def test_rollback_by_hand_changes_only_that_service(emulator, gate, tmp_path: Pa
     assert latest != previous
 
 
-def test_a_forced_etag_conflict_is_retried_once_then_reported(emulator, gate, tmp_path: Path) -> None:
-    """Another writer changes the service between the gate's read and its write: once, then every time."""
+def test_not_ready_latest_goes_back_to_the_previous_ready_one_through_a_forced_etag_conflict(
+    emulator, gate, tmp_path: Path
+) -> None:
+    """Two deploys that never got ready; another writer changes each service right after the gate
+    reads it: once for mobius-chat-api (retried once, applied), twice for mobius-rag (reported)."""
     emu = emulator("staging")
-    once, _ = _deploy_revision(emu, "mobius-chat-api", ready=False)
-    _deploy_revision(emu, "mobius-rag", ready=False)
+    previous, failed = _deploy_revision(emu, "mobius-chat-api", ready=False)
+    rag_previous, _ = _deploy_revision(emu, "mobius-rag", ready=False)
+    fix = f"gcloud run services update-traffic mobius-chat-api --to-revisions={previous}=100"
+    ready = verdicts(emu.url)[("SVC-READY", "mobius-chat-api")]
+    assert ready.status == "fail" and fix in ready.fix and "<previous-revision>" not in ready.fix
     emu.change_after_reads(run_model.service_name(PROD, REGION, "mobius-chat-api"), times=1)
     emu.change_after_reads(run_model.service_name(PROD, REGION, "mobius-rag"), times=2)
 
     audit = tmp_path / "audit.jsonl"
-    run = gate(emu.url, "--remediate=apply", "--yes", f"--audit-log={audit}")
-    by_service = {e["resource"]: e for e in audit_lines(audit)}
-    retried, reported = by_service["run/mobius-chat-api"], by_service["run/mobius-rag"]
-    assert retried["result"] == "applied" and len(retried["conflicts"]) == 1
-    assert "409" in retried["conflicts"][0] or "ABORTED" in retried["conflicts"][0].upper()
-    assert (
-        reported["result"].startswith("failed: ") and "changed concurrently again after one retry" in reported["result"]
+    args = ("--remediate=apply", "--yes", f"--audit-log={audit}")
+    run = gate(emu.url, *args)
+    assert "[applied] run.traffic mobius-chat-api  (SVC-READY mobius-chat-api)" in run.output, run.output[-3000:]
+    assert "<previous-revision>" not in run.output and fix in run.remediation()
+    retried, reported = audit_lines(audit)
+    assert retried["resource"] == "run/mobius-chat-api" and retried["result"] == "applied"
+    assert retried["diff"] == [{"field": "traffic", "before": ["LATEST=100%"], "after": [f"{previous}=100%"]}]
+    (conflict,) = retried["conflicts"]
+    assert conflict.startswith("traffic of mobius-chat-api: 409 ") and "retried once after a concurrent change" in (
+        run.output
     )
-    assert len(reported["conflicts"]) == 2
-    assert "[FAILED] run.traffic mobius-rag" in run.output and "retried once after a concurrent change" in run.output
+    assert reported["resource"] == "run/mobius-rag" and len(reported["conflicts"]) == 2
+    why = "failed: UpdateConflict: traffic of mobius-rag: changed concurrently again after one retry (409 Conflict"
+    assert reported["result"].startswith(why) and "etag" in reported["result"]
+    assert "[FAILED] run.traffic mobius-rag" in run.output
     statuses = [(w["path"].rsplit("/", 1)[-1], w["status"]) for w in journal(emu.url)]
     assert statuses == [("mobius-chat-api", 409), ("mobius-chat-api", 200), ("mobius-rag", 409), ("mobius-rag", 409)]
-    assert _traffic(emu, "mobius-chat-api") == [(once, 100)]
+    assert _traffic(emu, "mobius-chat-api") == [(previous, 100)]
+    assert (failed, False) in [(r.name, r.ready) for r in _revisions(emu, "mobius-chat-api")]  # never deleted
+
+    again = gate(emu.url, *args)  # nobody interferes now: the reported one goes through, the other is as wanted
+    assert "[unchanged] run.traffic mobius-chat-api" in again.output
+    assert "[applied] run.traffic mobius-rag" in again.output and len(audit_lines(audit)) == 3
+    assert _traffic(emu, "mobius-rag") == [(rag_previous, 100)]
