@@ -68,12 +68,13 @@ def audit_lines(path: Path) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def gate(tmp_path: Path) -> Callable[..., Run]:
-    """``pytest checks --project=mobiusos-new --emulator=URL ARGS``, in this process."""
+    """``pytest checks --project=mobiusos-new --emulator=URL ARGS``, in this process (``project=None``: unnamed)."""
     runs = iter(range(1000))
 
-    def run(url: str, *args: str, project: str = PROD) -> Run:
+    def run(url: str, *args: str, project: str | None = PROD) -> Run:
         basetemp = tmp_path / f"gate{next(runs)}"
-        result = run_inprocess(f"--project={project}", f"--emulator={url}", *args, basetemp=basetemp)
+        named = (f"--project={project}",) if project else ()
+        result = run_inprocess(*named, f"--emulator={url}", *args, basetemp=basetemp)
         return Run(result.returncode, result.stdout + result.stderr, result)
 
     return run

@@ -74,9 +74,14 @@ def test_plan_apply_plain_run_apply_again(standalone: str, gate, tmp_path: Path)
     assert "- mobius-gate remediation -" in plan.output.split("mobius-gate conformance")[0]  # beside each failure
 
     refused = gate(url, "--remediate=apply")  # the project is not in remediate.allow_projects
-    assert refused.returncode == 4 and journal(url) == []
-    (line,) = [x for x in refused.output.splitlines() if x.strip()]
-    assert line.startswith("ERROR: --remediate=apply: project mobiusos-new is not in remediate.allow_projects")
+    unnamed = gate(url, "--remediate=apply", "--yes", project=None)  # --yes, but no --project
+    for run, why in (
+        (refused, "ERROR: --remediate=apply: project mobiusos-new is not in remediate.allow_projects"),
+        (unnamed, "ERROR: --remediate=apply changes a project: name it with --project"),
+    ):
+        (line,) = [x for x in run.output.splitlines() if x.strip()]  # one line
+        assert run.returncode == 4 and line.startswith(why)
+    assert journal(url) == []
 
     audit, secret = tmp_path / "audit.jsonl", tmp_path / "jwt-secret"
     secret.write_text("jwt-smoke-canary-0d1e")
