@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from mobius_gate.fixes import deploy_service, enable_api, investigate_revision, traffic_to_latest
 from mobius_gate.requirements import check
+from mobius_gate.revisions import PREVIOUS_REVISION, previous_ready
 from mobius_gate.rules.common import Findings, section_cause
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.services import instance_address, is_snapshot
@@ -48,6 +49,8 @@ def test_service_ready(it: Deployed, judge: Judge) -> Verdict:
 
     > # Check all services running
     > --to-revisions=<previous-revision>=100
+
+    The previous revision is the newest older ready one of the service's revisions list.
     """
     service = it.service
     created, ready = service.latest_created_revision, service.latest_ready_revision
@@ -74,7 +77,9 @@ def test_service_ready(it: Deployed, judge: Judge) -> Verdict:
             split = ", ".join(f"{'LATEST' if t.latest else t.revision}={t.percent}%" for t in service.traffic)
             found.deviate("traffic to the latest ready revision", "100%", f"{serving}% ({split})")
     if "latest revision" in found.labels or "Ready condition" in found.labels:
-        fix = investigate_revision(it.spec, judge.where, created or ready or "<revision>")
+        known = service.revisions is not None  # unknown (not listed): the placeholder stays
+        previous = previous_ready(service.revisions, created) if known else PREVIOUS_REVISION
+        fix = investigate_revision(it.spec, judge.where, created or ready or "<revision>", previous)
     else:
         fix = traffic_to_latest(it.spec, judge.where)
     return judge.findings(found, what="not ready and serving", fix=fix, ok=f"revision {ready} ready and serving 100%")

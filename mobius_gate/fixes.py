@@ -292,13 +292,18 @@ def traffic_to_latest(svc: ServiceSpec, where: Where) -> Fix:
     return Fix("SVC-READY", svc.name, (Step("run.traffic", svc.name, where.project, where.region),))
 
 
-def investigate_revision(svc: ServiceSpec, where: Where, revision: str) -> Fix:
-    """A failed revision has no automatic fix: read its conditions, or roll back (checklist Rollback Plan)."""
-    steps = (
-        Step("run.revisions.describe", svc.name, where.project, where.region, {"revision": revision}),
-        Step("run.traffic", svc.name, where.project, where.region, {"to_revisions": {"<previous-revision>": 100}}),
-    )
-    return Fix("SVC-READY", svc.name, steps, "read the revision's conditions, then redeploy or roll back")
+def investigate_revision(svc: ServiceSpec, where: Where, revision: str, previous: str | None = None) -> Fix:
+    """A failed revision has no automatic fix: read its conditions, or roll back (checklist Rollback Plan).
+
+    ``previous``: the newest older ready revision (traffic goes back to it); None when no older
+    revision was ready (only a redeploy helps); ``<previous-revision>`` when the revisions are unknown.
+    """
+    describe = Step("run.revisions.describe", svc.name, where.project, where.region, {"revision": revision})
+    if previous is None:
+        note = "read the revision's conditions, then redeploy (no older revision was ready)"
+        return Fix("SVC-READY", svc.name, (describe,), note)
+    back = Step("run.traffic", svc.name, where.project, where.region, {"to_revisions": {previous: 100}})
+    return Fix("SVC-READY", svc.name, (describe, back), "read the revision's conditions, then redeploy or roll back")
 
 
 def secret_to_plain(requirement: str, svc: ServiceSpec, where: Where, env_name: str, value: str) -> Fix:

@@ -2,7 +2,9 @@
 
 Fields: ``time`` (UTC), ``principal``, ``project``, ``resource``, ``operation``, ``checks``
 (the requirement/resource pairs it repairs), ``diff`` (field, before, after), ``operation_name``
-(the long-running operation) and ``result``. Every text goes through the redaction layer;
+(the long-running operation), ``result`` and, when a write met a concurrent change (409 on a
+stale etag) and was re-read, re-judged and retried once, ``conflicts`` (what the API said).
+Every text goes through the redaction layer;
 secret payloads never appear (a supplied value is written as ``<supplied: NAME>``).
 """
 
@@ -49,8 +51,8 @@ class AuditLog:
         self._lock = threading.Lock()
         self.written = 0
 
-    def record(self, change: Change, result: str) -> None:
-        entry = {
+    def record(self, change: Change, result: str, conflicts: list[str] | None = None) -> None:
+        entry: dict[str, Any] = {
             "time": datetime.now(UTC).isoformat(timespec="seconds"),
             "principal": self.principal,
             "project": self.project,
@@ -61,6 +63,8 @@ class AuditLog:
             "operation_name": change.operation_name,
             "result": result,
         }
+        if conflicts:
+            entry["conflicts"] = list(conflicts)
         line = json.dumps(_redacted(entry), sort_keys=False, default=str)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,15 +43,36 @@ def check_text(plan: Plan, mode: str, check: tuple[str, str]) -> str | None:
     return "\n".join(lines) if lines else None
 
 
+def held_lines(result: Result) -> list[str]:
+    """What ``--max-changes`` held back, and exactly how to continue."""
+    held = result.plan.by_state("held")
+    if not held:
+        return []
+    limit = f"--max-changes={result.max_changes}"
+    out = [
+        f"held back ({len(held)}, beyond {limit}): " + ", ".join(f"{c.step.operation} {c.step.target}" for c in held)
+    ]
+    if result.mode == "apply":
+        out.append(
+            "  to continue: run --remediate=apply again (it continues where this run stopped), "
+            f"or re-run with --max-changes={len(held)} to make the rest in one run"
+        )
+    else:
+        every = len(held) + len(result.plan.by_state("planned"))
+        out.append(
+            f"  to make every change in one run: --remediate=apply --max-changes={every}; or apply twice "
+            "(the second apply continues where the first stopped)"
+        )
+    return out
+
+
 def summary_lines(result: Result) -> list[str]:
     """The whole plan in dependency order, what was held back, and what stays manual."""
     plan, mode = result.plan, result.mode
     out = [f"remediation ({mode}): {len(plan.changes)} change(s) in dependency order, {len(plan.manual)} manual"]
     for number, change in enumerate(plan.changes, 1):
         out += change_lines(number, change, mode)
-    held = plan.by_state("held")
-    if held:
-        out.append(f"held back ({len(held)}): " + ", ".join(f"{c.step.operation} {c.step.target}" for c in held))
+    out += held_lines(result)
     if plan.manual:
         out.append("stays manual:")
         for item in plan.manual:

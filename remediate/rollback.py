@@ -2,105 +2,107 @@
 
 When SVC-READY or VER-HEALTH fails on a service whose latest revision is not ready (or not
 healthy) and an older revision was ready, the change is ``update-traffic
---to-revisions=PREVIOUS=100`` with PREVIOUS read from the service's revisions list;
-``--rollback=SERVICE`` asks for it directly. A service the plan deploys or updates anyway is
-not rolled back (its new revision supersedes the failed one).
+--to-revisions=PREVIOUS=100`` with PREVIOUS the newest older ready revision of the service's
+revisions list (collected with the services: ``Service.revisions``). SVC-READY's own fix
+names it already (a leftover ``<previous-revision>`` is resolved here); for VER-HEALTH the
+rollback is added here; ``--rollback=SERVICE`` asks for it directly. A service the plan
+deploys or updates anyway is not rolled back (its new revision supersedes the failed one),
+nor one whose traffic is pinned to an older revision already.
+
+A rollback is never undone behind the operator's back: while a service's traffic is pinned to
+an older revision, the "traffic to the latest revision" fix of SVC-READY stays manual (sending
+traffic back to a revision that was rolled back from is a release decision).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from mobius_gate.remediate.model import Change, ManualItem, Plan
 from mobius_gate.remediate.order import STAGES
 
-from mobius_gate.collect.normalize import to_wire
 from mobius_gate.fixes import Step
+from mobius_gate.inventory import Inventory, Service
+from mobius_gate.revisions import PREVIOUS_REVISION, previous_ready
 from mobius_gate.verdict import Verdict
 
-PREVIOUS = "<previous-revision>"
-#: ``revisions(service) -> (latest, latest is ready, previous ready or None)``; None when not readable.
-Reader = Callable[[str], tuple[str, bool, str | None] | None]
+#: The check whose failure on a service with an older ready revision adds a rollback (SVC-READY's fix has one).
+UNHEALTHY = "VER-HEALTH"
 
 
-def _ready(revision: dict[str, Any]) -> bool:
-    return any(
-        c.get("type") == "Ready" and c.get("state") == "CONDITION_SUCCEEDED" for c in revision.get("conditions") or []
-    )
+def previous_of(inv: Inventory, service: str) -> str | None:
+    """The revision a rollback of ``service`` sends traffic to, or None (none ready, or unknown)."""
+    svc = inv.service(service)
+    return previous_ready(svc.revisions, svc.latest_created_revision) if svc else None
 
 
-def _order(revision: dict[str, Any]) -> tuple[str, int]:
-    generation = (revision.get("labels") or {}).get("serving.knative.dev/generation", "0")
-    return revision.get("createTime", ""), int(generation) if str(generation).isdigit() else 0
-
-
-def revisions_reader(ctx: Any) -> Reader:
-    """A reader over the Run v2 revisions list (a read; allowed in plan mode)."""
-
-    def read(service: str) -> tuple[str, bool, str | None] | None:
-        parent = f"projects/{ctx.project}/locations/{ctx.region}/services/{service}"
-        try:
-            pager = ctx.call(ctx.clients.run_revisions.list_revisions, parent=parent)
-            revisions = sorted((to_wire(r) for r in pager), key=_order, reverse=True)
-        except Exception:  # unreadable: no rollback is proposed
-            return None
-        if not revisions:
-            return None
-        latest = revisions[0]
-        previous = next((r for r in revisions[1:] if _ready(r)), None)
-        short = lambda r: r["name"].rsplit("/", 1)[-1]  # noqa: E731
-        return short(latest), _ready(latest), short(previous) if previous else None
-
-    return read
+def pinned_to(svc: Service | None) -> str | None:
+    """The older revision ``svc``'s traffic is pinned to (a rollback in place), else None."""
+    if svc is None or any(t.latest and t.percent for t in svc.traffic):
+        return None
+    pinned = [t.revision for t in svc.traffic if t.revision and t.percent and t.revision != svc.latest_created_revision]
+    return pinned[0] if pinned else None
 
 
 def _traffic(service: str, where: Step, revision: str) -> Step:
     return Step("run.traffic", service, where.project, where.region, {"to_revisions": {revision: 100}})
 
 
-def add_rollbacks(
-    plan: Plan, verdicts: list[Verdict], read: Reader | None, requested: tuple[str, ...], where: Step
-) -> None:
-    """Resolve ``<previous-revision>``; add rollbacks for failing health/readiness and for ``--rollback``."""
-    touched = {c.step.target for c in plan.changes if c.step.operation in ("run.deploy", "run.update")}
+def _is_rollback(change: Change) -> bool:
+    return change.step.operation == "run.traffic" and bool(change.step.params.get("to_revisions"))
+
+
+def _to_latest(change: Change) -> bool:
+    return change.step.operation == "run.traffic" and not change.step.params.get("to_revisions")
+
+
+def add_rollbacks(plan: Plan, verdicts: list[Verdict], inv: Inventory, requested: tuple[str, ...], where: Step) -> None:
+    """Resolve ``<previous-revision>``; add rollbacks for failing health/readiness and ``--rollback``."""
     for change in plan.changes:
         wanted = change.step.params.get("to_revisions") or {}
-        if change.step.operation == "run.traffic" and PREVIOUS in wanted:
-            found = read(change.step.target) if read else None
-            if found and found[2]:
-                change.step = _traffic(change.step.target, change.step, found[2])
-    planned = {c.step.target for c in plan.changes if c.step.operation == "run.traffic"}
-    failing = [v for v in verdicts if v.status == "fail" and v.requirement in ("VER-HEALTH", "SVC-READY")]
-    for verdict in failing:
-        service = verdict.resource
-        if service in planned:  # the same rollback repairs this check too
-            for change in plan.changes:
-                check = (verdict.requirement, service)
-                if (
-                    change.step.operation == "run.traffic"
-                    and change.step.target == service
-                    and check not in change.checks
-                ):
-                    change.checks.append(check)
-            continue
-        if service in touched or read is None:
-            continue
-        found = read(service)
-        if found and found[2] and found[0] != found[2]:
-            plan.changes.append(
-                Change(_traffic(service, where, found[2]), [(verdict.requirement, service)], STAGES["run.traffic"])
+        previous = previous_of(inv, change.step.target)
+        if change.step.operation == "run.traffic" and PREVIOUS_REVISION in wanted and previous:
+            change.step = _traffic(change.step.target, change.step, previous)
+        pinned = pinned_to(inv.service(change.step.target))
+        if _to_latest(change) and pinned:
+            change.state = "manual"
+            change.why = (
+                f"traffic is pinned to {pinned} (a rollback): sending it back to the latest revision is a "
+                "release decision; run this once the latest revision is fixed"
             )
-            planned.add(service)
+    touched = {c.step.target for c in plan.changes if c.step.operation in ("run.deploy", "run.update")}
+    for verdict in verdicts:
+        service = verdict.resource
+        if verdict.status != "fail" or verdict.requirement != UNHEALTHY or service in touched:
+            continue
+        if pinned_to(inv.service(service)) is None:  # pinned: rolled back already
+            _roll_back(plan, inv, service, (verdict.requirement, service), where)
     for service in requested:
-        found = read(service) if read else None
-        if not found or not found[2]:
-            why = "no previous ready revision to roll back to" if found else "its revisions could not be read"
+        if previous_of(inv, service) is None:
+            svc = inv.service(service)
+            known = svc is not None and svc.revisions is not None
+            why = "no previous ready revision to roll back to" if known else "its revisions could not be read"
             plan.manual.append(
                 ManualItem([("ROLLBACK", service)], f"gcloud run revisions list --service={service}", why)
             )
             continue
-        if service not in planned:
-            plan.changes.append(
-                Change(_traffic(service, where, found[2]), [("ROLLBACK", service)], STAGES["run.traffic"])
-            )
+        _roll_back(plan, inv, service, ("ROLLBACK", service), where, requested=True)
+
+
+def _roll_back(
+    plan: Plan, inv: Inventory, service: str, check: tuple[str, str], where: Step, *, requested: bool = False
+) -> None:
+    """One rollback change of ``service`` repairing ``check`` (joined to one already planned)."""
+    previous = previous_of(inv, service)
+    if previous is None:
+        return
+    for change in plan.changes:
+        if change.step.target != service or change.step.operation != "run.traffic":
+            continue
+        if _is_rollback(change):
+            if check not in change.checks:
+                change.checks.append(check)
+            return
+        if not requested:  # the fix of SVC-READY (traffic to the latest) stands
+            return
+        if change.state == "planned":  # --rollback wins over "traffic to the latest"
+            change.state, change.why = "manual", f"--rollback={service} sends traffic to {previous} instead"
+    plan.changes.append(Change(_traffic(service, where, previous), [check], STAGES["run.traffic"]))

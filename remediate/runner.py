@@ -17,7 +17,7 @@ from mobius_gate.remediate.audit import AuditLog, principal_of
 from mobius_gate.remediate.diff import field_diff
 from mobius_gate.remediate.model import Change, Plan
 from mobius_gate.remediate.planner import build_plan
-from mobius_gate.remediate.rollback import add_rollbacks, revisions_reader
+from mobius_gate.remediate.rollback import add_rollbacks
 from mobius_gate.remediate.values import REDIS_IP, Supplied, resolve
 
 from mobius_gate.collect import collect_inventory
@@ -31,9 +31,10 @@ from mobius_gate.options import Settings
 #: Bound on one apply (every call, wait and re-collection), seconds: Memorystore creates take minutes.
 APPLY_BUDGET_S = 45 * 60.0
 _DONE = ("applied", "unchanged")
-#: Sections re-collected right after each change to them; Cloud Run actions read the service they change
-#: themselves, and every section is collected again once the last change is made.
-EACH_STEP = frozenset({"apis", "redis_instances", "connectors", "secrets"})
+#: Sections re-collected right after each change to them, because later steps read values from them
+#: (``<REDIS_IP>``: the new instance's host); every action reads the resource it changes itself, and
+#: every section is collected again once the last change is made.
+EACH_STEP = frozenset({"redis_instances"})
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Result:
 
     mode: str
     plan: Plan
+    #: The run's --max-changes (what the held-back list names).
+    max_changes: int = 0
     audit_path: str | None = None
     audit_lines: int = 0
     principal: str = ""
@@ -61,19 +64,23 @@ class Remediator:
     def __call__(self, inv: Inventory, source: Any) -> Inventory:
         spec = self.settings.spec
         verdicts = judge_all(spec, inv)
-        plan = build_plan(verdicts, spec.redis.name, block_advisories=self.settings.strict)
-        ctx = self._context(source)
         where = Step("run.traffic", "", inv.project, inv.region)
-        add_rollbacks(plan, verdicts, revisions_reader(ctx) if ctx else None, self.options.rollback, where)
+        if self.options.mode is None:  # --rollback alone: only the rollbacks asked for
+            plan = Plan()
+            add_rollbacks(plan, [], inv, self.options.rollback, where)
+        else:
+            plan = build_plan(verdicts, spec.redis.name, block_advisories=self.settings.strict)
+            add_rollbacks(plan, verdicts, inv, self.options.rollback, where)
         if not self.options.writes:
-            self.result = Result("plan", plan)
+            self.result = Result("plan", plan, self.options.max_changes)
             self._walk(plan, inv, None, None)
             return inv
+        ctx = self._context(source)
         assert ctx is not None and source.target is not None  # options refuse apply on saved state
         audit = AuditLog(
             self.options.audit_log, principal_of(ctx.clients.credentials, source.target.is_emulator), inv.project
         )
-        self.result = Result("apply", plan, str(audit.path), principal=audit.principal)
+        self.result = Result("apply", plan, self.options.max_changes, str(audit.path), principal=audit.principal)
         before = {(v.requirement, v.resource) for v in verdicts if v.status == "fail"}
         inv = self._walk(plan, inv, ctx, (audit, source))
         self.result.audit_lines = audit.written
@@ -94,7 +101,7 @@ class Remediator:
         budget = self.options.max_changes
         changed_sections: set[str] = set()
         for change in plan.changes:
-            if not self._gate(change, plan, inv, budget):
+            if change.state != "planned" or not self._gate(change, plan, inv, budget):
                 continue
             change.shown = self._display(change.step, inv)
             change.diff = field_diff(change.shown, inv)
@@ -144,18 +151,21 @@ class Remediator:
         audit, source = sink
         action = ACTIONS[change.step.operation]
         step = resolve(change.step, inv, self.settings.spec.redis.name, self.values, reveal=True).step
+        seen = len(ctx.conflicts)
         try:
             outcome = action.apply(ctx, step)
         except Exception as exc:  # the API refused, a conflict persisted, an operation failed: reported
             change.state, change.why = "failed", describe(exc)
-            audit.record(change, f"failed: {change.why}")
+            audit.record(change, f"failed: {change.why}", ctx.conflicts[seen:])
             return inv
         change.operation_name = outcome.operation
         if not outcome.changed:
             change.state, change.why = "unchanged", outcome.note or "already as wanted"
             return inv
         change.state = "applied"
-        audit.record(change, "applied")
+        if ctx.conflicts[seen:]:
+            change.why = f"retried once after a concurrent change ({ctx.conflicts[seen]})"
+        audit.record(change, "applied", ctx.conflicts[seen:])
         changed.add(action.section)
         if action.section in EACH_STEP:  # later steps read their values (REDIS_URL's host) from it
             return self._recollect(inv, source, {action.section})

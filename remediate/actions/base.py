@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -14,7 +14,7 @@ from mobius_gate.collect.clients import Clients
 from mobius_gate.fixes import Step
 
 #: First and longest pause between two polls of a long-running operation, seconds.
-POLL_FIRST_S = 0.05
+POLL_FIRST_S = 0.02
 POLL_MAX_S = 5.0
 
 
@@ -36,6 +36,8 @@ class ApplyContext:
     """The clients and the call policy (retries on 429/5xx, deadline) of one remediation run."""
 
     calls: CallContext
+    #: One line per 409 met (a concurrent change), in order; the runner audits the new ones of each change.
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def clients(self) -> Clients:
@@ -67,11 +69,12 @@ class ApplyContext:
         """Run ``attempt`` (which re-reads and re-judges); on a 409 run it once more, then report."""
         try:
             return attempt()
-        except gexc.Conflict:
-            pass
+        except gexc.Conflict as exc:
+            self.conflicts.append(f"{what}: {describe(exc)}")
         try:
             return attempt()
         except gexc.Conflict as exc:
+            self.conflicts.append(f"{what}: {describe(exc)}")
             raise UpdateConflict(f"{what}: changed concurrently again after one retry ({describe(exc)})") from exc
 
 

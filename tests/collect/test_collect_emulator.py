@@ -25,6 +25,8 @@ LIST_ROUTES = {
     "apis": "GET /v1/projects/{project}/services",
     "services": "GET /v2/projects/{project}/locations/{location}/services",
     "knative": "GET /apis/serving.knative.dev/v1/namespaces/{project}/services",
+    # every service's revisions at once (services/-), for the Rollback Plan's previous ready revision
+    "revisions": "GET /v2/projects/{project}/locations/{location}/services/{service}/revisions",
     "redis_instances": "GET /v1/projects/{project}/locations/{location}/instances",
     "connectors": "GET /v1/projects/{project}/locations/{location}/connectors",
     "secrets": "GET /v1/projects/{project}/secrets",
