@@ -173,22 +173,49 @@ def build_settings(config: pytest.Config) -> Settings:
         live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
         waivers=_waivers(opt("mobius_waivers")),
         remediation=_remediation_for(config, checklist, project, sources),
-        conformance_report=_report_dir(opt("mobius_conformance_report")),
-        compare=validate.named(opt("mobius_compare"), "--compare"),
-        compare_to=existing("mobius_compare_to", "file"),
+        conformance_report=report_dir(opt("mobius_conformance_report")),
+        compare=_compare(opt("mobius_compare")),
+        compare_to=_compare_to(existing("mobius_compare_to", "file")),
     )
 
 
-def _report_dir(value: str | None) -> Path | None:
-    """``--conformance-report=DIR``: created now, so an unwritable place is one usage line, not a lost report."""
+def report_dir(value: str | None) -> Path | None:
+    """``--conformance-report=DIR``: created now (before pytest-html opens DIR/report.html), so a file
+    in the way or an unwritable place is one usage line, not an INTERNALERROR or a lost report."""
     path = validate.given_path(value, "--conformance-report")
     if path is None:
         return None
+    if Path(path).exists() and not Path(path).is_dir():
+        raise pytest.UsageError(f"--conformance-report: {path} exists and is not a directory")
     try:
         Path(path).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise pytest.UsageError(f"--conformance-report: cannot create {path}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"--conformance-report: cannot write into {path}")
     return Path(path)
+
+
+def _compare(value: str | None) -> str | None:
+    """``--compare=TARGET`` resolved now (mobius_gate.reports.targets), so a bad one costs no gate run."""
+    target = validate.named(value, "--compare")
+    if target is not None:
+        from mobius_gate.reports.targets import resolve
+
+        resolve(target)
+    return target
+
+
+def _compare_to(path: Path | None) -> Path | None:
+    """``--compare-to=FILE`` parsed and checked against conformance.schema.json now, not at session end."""
+    if path is not None:
+        from mobius_gate.reports.json_out import ReportFileError, load
+
+        try:
+            load(path)
+        except ReportFileError as exc:
+            raise pytest.UsageError(f"--compare-to {path}: {exc}") from None
+    return path
 
 
 def _waivers(value: str | None) -> Waivers:

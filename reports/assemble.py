@@ -26,24 +26,41 @@ def complete(report: Report, settings: Settings, config: pytest.Config) -> None:
 
         report.changes = changes.from_report(load(settings.compare_to), report)
     if settings.compare:
+        _add_gap(report, settings, config)
+
+
+def _add_gap(report: Report, settings: Settings, config: pytest.Config) -> None:
+    """The gap table; when TARGET cannot be collected, the reports go out without it and say why."""
+    from mobius_gate.reports.targets import CompareFailed
+
+    try:
         report.gap = _gap(settings, config)
+    except CompareFailed as exc:
+        report.gap_error = str(exc)
 
 
 def _gap(settings: Settings, config: pytest.Config) -> dict:
-    from mobius_gate.reports.targets import collect, target_settings
+    from mobius_gate.reports.plugin import source_label
+    from mobius_gate.reports.targets import CompareFailed, collect, resolve, target_settings
 
     from mobius_gate.plugin.state import inventory
 
+    try:
+        target = resolve(settings.compare or "")
+    except pytest.UsageError as exc:  # resolved at configure time; a path removed since
+        raise CompareFailed(f"--compare {settings.compare}: {exc}") from None
     own = inventory(config)
-    other = collect(settings.compare or "", settings)
-    other_project = target_settings(settings.compare or "", settings).project
+    other = collect(target, settings)
+    sources = (target.source, source_label(settings))
     labels = (
-        side_label(settings.checklist, other_project, f"compared ({other.source})"),
+        side_label(settings.checklist, target_settings(target, settings).project, f"compared ({sources[0]})"),
         side_label(settings.checklist, settings.project, f"this run ({settings.project})"),
     )
     if labels[0] == labels[1]:
-        labels = (f"{labels[0]} ({other.source})", f"{labels[1]} ({own.source})")
-    return gap(settings.spec, other, own, labels)
+        labels = (f"{labels[0]} ({sources[0]})", f"{labels[1]} ({sources[1]})")
+    table = gap(settings.spec, other, own, labels)
+    table["left"]["source"], table["right"]["source"] = sources  # not the in-process emulator's throwaway port
+    return table
 
 
 def terminal_lines(report: Report, written: list[Path]) -> list[str]:
@@ -58,6 +75,8 @@ def terminal_lines(report: Report, written: list[Path]) -> list[str]:
         from mobius_gate.reports.compare import gap_markdown
 
         lines += gap_markdown(report.gap)
+    if report.gap_error:
+        lines.append(f"{report.gap_error} — the reports have no gap table")
     if written:
         where = written[0].parent
         lines.append(f"mobius-gate reports in {where}: {', '.join(p.name for p in written)}")

@@ -38,4 +38,5 @@ def render(report: Report) -> str:
         age=lambda since: age(since, report.run.finished_at),
         trend_svg=Markup(trend.svg(report.trend)),  # built from numbers and escaped text only
         gap=report.gap,
+        gap_error=report.gap_error,
     )

@@ -28,6 +28,15 @@ def _verdict(report: Any) -> dict[str, Any]:
     return {}
 
 
+def skip_reason(report: Any) -> str | None:
+    """The reason of a skipped report (``Skipped: `` dropped, redacted); None for any other report."""
+    longrepr = getattr(report, "longrepr", None)
+    if not getattr(report, "skipped", False) or not isinstance(longrepr, tuple) or len(longrepr) != 3:
+        return None
+    text = str(longrepr[2])
+    return redact(text.removeprefix("Skipped: ")) or ""
+
+
 class HtmlColumns:
     def __init__(self, config: pytest.Config, environment: dict[str, str]) -> None:
         self.config = config
@@ -59,6 +68,13 @@ class HtmlColumns:
         for name in COLUMNS:
             text = redact(str(v.get(name) or "")) or ""
             cells.insert(-1, f'<td class="col-{name}">{escape(text)}</td>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_html(self, report: Any, data: list[str]) -> None:
+        """A skipped check's log is its reason as text, not pytest's ``(path, line, "Skipped: …")`` tuple."""
+        reason = skip_reason(report)
+        if reason is not None and data:
+            data[0] = escape(reason) + "\n"
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_summary(

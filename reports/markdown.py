@@ -98,4 +98,6 @@ def render(report: Report) -> str:
     lines += _changes(report)
     if report.gap:
         lines += ["", *gap_markdown(report.gap)]
+    if report.gap_error:
+        lines += ["", "## Executive Summary gap: not generated", "", f"{report.gap_error}"]
     return "\n".join(lines) + "\n"

@@ -128,6 +128,8 @@ class Report:
     changes: Changes | None = None
     trend: list[dict[str, Any]] = field(default_factory=list)  # [{at, verdict, pass, total, rate}]
     gap: dict[str, Any] | None = None  # the --compare table (see compare.py)
+    #: Why there is no gap table although --compare was given (its target could not be collected).
+    gap_error: str | None = None
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(OUTCOMES, 0)
@@ -136,9 +138,13 @@ class Report:
         return {**out, "unjudged": sum(c.unjudged for c in self.checks), "total": len(self.checks)}
 
     def conformance(self) -> float:
-        """Share of judged blocking checks that held (pass, repaired or waived), 0..1."""
+        """Held / counted blocking checks, 0..1 (1.0 when none is counted); reports/README.md defines it.
+
+        Counted: every blocking check except the not-applicable ones — pass, repaired, fail, error,
+        waived and not judged. Held: pass and repaired only; a waived check is accepted, never a pass.
+        """
         judged = [c for c in self.checks if c.severity == "blocking" and (c.outcome != "skipped" or c.unjudged)]
-        held = [c for c in judged if c.outcome in ("pass", "repaired", "waived")]
+        held = [c for c in judged if c.outcome in ("pass", "repaired")]
         return len(held) / len(judged) if judged else 1.0
 
     def diagnoses(self) -> list[dict[str, Any]]:
@@ -162,6 +168,7 @@ class Report:
             "changes": asdict(self.changes) if self.changes else None,
             "trend": self.trend,
             "gap": self.gap,
+            **({"gap_error": self.gap_error} if self.gap_error else {}),
         }
 
     @classmethod

@@ -20,7 +20,7 @@ from mobius_gate.reports.html_hooks import HtmlColumns
 from mobius_gate.reports.model import Report, RunMeta, Source, check_result
 
 import mobius_gate
-from mobius_gate.options import Settings
+from mobius_gate.options import Settings, report_dir
 from mobius_gate.requirements import CATALOGUE
 
 REPAIRED = "mobius_repaired"
@@ -30,6 +30,8 @@ HTML_NAME = "report.html"
 def default_html(config: pytest.Config) -> None:
     """``--conformance-report=DIR`` without ``--html``: pytest-html writes DIR/report.html (self-contained)."""
     directory = config.getoption("mobius_conformance_report", None)
+    if directory and not getattr(config.option, "help", False):
+        report_dir(directory)  # a file in the way is one usage line here, before pytest-html's mkdir
     if directory and hasattr(config.option, "htmlpath") and not config.option.htmlpath:
         config.option.htmlpath = str(Path(directory) / HTML_NAME)
         config.option.self_contained_html = True
@@ -39,6 +41,12 @@ def register(config: pytest.Config, settings: Settings) -> None:
     plugin = ReportPlugin(settings)
     config.pluginmanager.register(plugin, "mobius-gate-reports")
     config.pluginmanager.register(HtmlColumns(config, plugin.environment()), "mobius-gate-html")
+
+
+def source_label(settings: Settings) -> str:
+    """This run's source as ``compare.json`` records it: ``emulator:prod`` (the URL only when given), ``live:ID``."""
+    source = source_of(settings)
+    return f"live:{settings.project}" if source.kind == "live" else f"{source.kind}:{source.name}"
 
 
 def source_of(settings: Settings) -> Source:

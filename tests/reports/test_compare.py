@@ -20,6 +20,8 @@ CHECKLIST_ROWS = {
 def test_gap_table_reproduces_the_checklist(prod_vs_staging: ReportRun) -> None:
     gap = prod_vs_staging.document["gap"]
     assert (gap["left"]["label"], gap["right"]["label"]) == ("Staging", "Production")
+    # The scenario names, not the in-process emulators' throwaway ports.
+    assert (gap["left"]["source"], gap["right"]["source"]) == ("emulator:staging", "emulator:prod")
     rows = {r["item"]: r for r in gap["rows"]}
     for item, (staging, production, action) in CHECKLIST_ROWS.items():
         assert (rows[item]["left"], rows[item]["right"]) == (staging, production), item

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import re
 import xml.etree.ElementTree as ET
 
@@ -80,6 +82,20 @@ def test_pytest_html_through_its_hooks(prod_vs_staging: ReportRun) -> None:
         assert f'data-column-type="{column.lower()}">{column}</th>' in page
     assert "Release gate: FAIL</b> — 165 checks" in page  # skipped and advisory counted
     assert "Checklist" in page and "sha256:" in page and "emulator prod" in page
+
+
+def _html_rows(page: str) -> list[dict]:
+    blob = re.search(r'data-jsonblob="([^"]*)"', page)
+    assert blob is not None
+    return [row for rows in json.loads(html.unescape(blob.group(1)))["tests"].values() for row in rows]
+
+
+def test_pytest_html_shows_skip_reasons_as_text(prod_vs_staging: ReportRun) -> None:
+    skipped = [row for row in _html_rows(prod_vs_staging.text("report.html")) if row["result"] == "Skipped"]
+    assert skipped
+    for row in skipped:  # the reason, not pytest's ('/…/requirements.py', 170, "Skipped: …") tuple
+        assert not row["log"].startswith(("(", "Skipped: ")) and "requirements.py" not in row["log"], row["log"]
+    assert any("not collected: no database URL" in row["log"] for row in skipped)
 
 
 def test_markdown_summary_in_fix_order_and_in_the_step_summary(prod_vs_staging: ReportRun) -> None:

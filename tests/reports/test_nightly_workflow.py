@@ -68,25 +68,68 @@ def _gate_script(workflow: dict[Any, Any], values: dict[str, str]) -> str:
     return re.sub(r"\$\{\{\s*matrix\.(\w+)\s*\}\}", lambda m: values[m.group(1)], step["run"])
 
 
-def test_gate_step_runs_on_the_emulator(workflow: dict[Any, Any], tmp_path: Path) -> None:
-    """The production matrix entry, with the emulator standing in for GCP (``MOBIUS_GATE_ARGS``)."""
-    values = {"project": "mobiusos-new", "compare": "staging", "environment": "production"}
+def _run_gate_step(workflow: dict[Any, Any], tmp_path: Path, values: dict[str, str], scenario: str) -> str:
+    """The gate step of one matrix entry, the emulator standing in for GCP (``MOBIUS_GATE_ARGS``); its exit."""
     output = tmp_path / "github-output"
-    report_dir = tmp_path / "reports" / "production"
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "REPORT_DIR": str(report_dir),
+        "REPORT_DIR": str(tmp_path / "reports" / values["environment"]),
         "GITHUB_OUTPUT": str(output),
+        "GITHUB_WORKSPACE": str(REPO),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md"),
-        "MOBIUS_GATE_ARGS": "--emulator=prod",
+        "MOBIUS_GATE_ARGS": f"--emulator={scenario}",
     }
     for name in ("PYTEST_ADDOPTS", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_CURRENT_TEST"):
         env.pop(name, None)
+    env.pop("CHAT_RAG_DATABASE_URL", None)  # the step's own env sets it from the secret
     script = _gate_script(workflow, values).replace("-n auto", "-n 0")  # xdist's option, no workers: the suite's budget
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]  # `set +e`: the exit is an output
-    assert output.read_text().strip() == "exit=1", proc.stdout[-3000:]  # FAIL → the last step fails the job
+    return output.read_text().strip()
+
+
+def test_gate_step_runs_on_the_emulator(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """The production matrix entry on the emulator's production."""
+    values = {"project": "mobiusos-new", "compare": "staging", "environment": "production"}
+    report_dir = tmp_path / "reports" / "production"
+    exit_line = _run_gate_step(workflow, tmp_path, values, "prod")
+    assert exit_line == "exit=1"  # FAIL → the last step fails the job
     doc = json.loads((report_dir / "conformance.json").read_text())
     assert doc["run"]["verdict"] == "FAIL" and doc["gap"]["right"]["label"] == "Production"
     assert (report_dir / "history.sqlite").is_file() and (tmp_path / "step-summary.md").read_text().startswith("# ❌")
+
+
+def test_nightly_judges_the_database_and_waives_only_the_live_flows(workflow: dict[Any, Any]) -> None:
+    """The database URL comes from the environment's secret through the Auth Proxy; the waivers file is
+    committed, valid, and waives the live flows only (with a reason and an expiry)."""
+    from mobius_gate.waivers import load_waivers
+
+    gate = next(s for s in _steps(workflow) if s.get("id") == "gate")
+    assert gate["env"]["CHAT_RAG_DATABASE_URL"] == "${{ secrets.CHAT_RAG_DATABASE_URL }}"
+    assert '--waivers="$GITHUB_WORKSPACE/reports/nightly/waivers.yaml"' in gate["run"]
+    proxy = next(s for s in _steps(workflow) if "cloud-sql-proxy" in s.get("run", ""))
+    assert "${{ matrix.sql_instance }}" in proxy["run"] and "--port=5432" in proxy["run"]
+    assert _steps(workflow).index(proxy) < _steps(workflow).index(gate)
+    matrix = workflow["jobs"]["gate"]["strategy"]["matrix"]["include"]
+    assert all(m["sql_instance"] == f"{m['project']}:us-central1:mobius-platform-db" for m in matrix)
+    assert workflow["jobs"]["gate"]["environment"] == "${{ matrix.environment }}"
+    (waiver,) = load_waivers(REPO / "reports" / "nightly" / "waivers.yaml").items
+    assert (waiver.requirement, waiver.resource) == ("VER-E2E-*", "*") and "--live-flows" in waiver.reason
+    build = yaml.safe_load(CLOUDBUILD.read_text(encoding="utf-8"))
+    (secret,) = build["availableSecrets"]["secretManager"]
+    step = next(s for s in build["steps"] if s["id"] == "gate")
+    assert secret["env"] == "CHAT_RAG_DATABASE_URL" and step["secretEnv"] == ["CHAT_RAG_DATABASE_URL"]
+    assert "--waivers=reports/nightly/waivers.yaml" in step["args"][1] and "cloud-sql-proxy" in step["args"][1]
+
+
+def test_staging_entry_without_a_database_is_incomplete_not_green(workflow: dict[Any, Any], tmp_path: Path) -> None:
+    """Staging on the emulator without the database secret: the live flows waived, the database not
+    judged → INCOMPLETE (6), which still fails the job."""
+    values = {"project": "mobiusos-staging", "compare": "", "environment": "staging"}
+    assert _run_gate_step(workflow, tmp_path, values, "staging") == "exit=6"
+    doc = json.loads((tmp_path / "reports" / "staging" / "conformance.json").read_text())
+    waived = {c["requirement"] for c in doc["checks"] if c["outcome"] == "waived"}
+    unjudged = {c["requirement"] for c in doc["checks"] if c["unjudged"]}
+    assert waived == {"VER-E2E-CHAT", "VER-E2E-RAG", "VER-E2E-SCRAPER"}
+    assert unjudged == {"DB-EXISTS", "DB-MIGRATION", "DB-RAG-META", "DB-RAG-CONSISTENT"}

@@ -62,3 +62,12 @@ def test_outcomes_in_json_junit_csv_markdown_and_page() -> None:
     assert "permission denied &lt;b&gt;x&lt;/b&gt;" in page  # autoescaped
     assert 'data-check="mobius_chat" data-outcome="unjudged"' in page
     assert 'data-service="mobius-chat-worker" data-requirement="SVC-CPU-ALWAYS" data-outcome="repaired"' in page
+
+
+def test_conformance_counts_waived_and_unjudged_as_not_held() -> None:
+    """reports/README.md: held = pass + repaired; counted = every blocking check but the not-applicable ones."""
+    report = _report()  # repaired, waived, error, not judged (blocking); one advisory
+    assert report.conformance() == 1 / 4
+    na = check_result(Verdict("SVC-INGRESS", "mobius-os", "na", "not deployed here"), "na")
+    assert Report(META, [*report.checks, na]).conformance() == 1 / 4
+    assert Report(META, []).conformance() == 1.0
