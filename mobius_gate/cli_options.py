@@ -40,7 +40,7 @@ def _add_target_options(parser: pytest.Parser) -> None:
         dest="mobius_checklist",
         default=None,
         metavar="PATH",
-        help=f"Checklist YAML (default: {DEFAULT_CHECKLIST.name} in the repository).",
+        help=f"Checklist YAML (default: the bundled {DEFAULT_CHECKLIST.name}).",
     )
 
 
@@ -84,7 +84,8 @@ def _add_judging_options(parser: pytest.Parser) -> None:
         dest="mobius_requirements",
         default=None,
         metavar="ID[,ID]",
-        help="Only run checks of these requirement IDs (see --list-requirements; -k SVC-DEPLOYED works too).",
+        help="Only run checks of these requirement IDs or globs such as SVC-* (see --list-requirements; "
+        "-k SVC-DEPLOYED works too).",
     )
     group.addoption(
         "--block-advisories",
@@ -126,7 +127,7 @@ def _add_input_options(parser: pytest.Parser) -> None:
         dest="mobius_db_url",
         default=None,
         metavar="URL",
-        help="PostgreSQL URL for Phase 2 checks (default: $CHAT_RAG_DATABASE_URL).",
+        help="postgresql:// URL for Phase 2 checks (default: $CHAT_RAG_DATABASE_URL).",
     )
     group.addoption(
         "--logs-since",

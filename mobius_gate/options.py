@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -137,13 +138,7 @@ def build_settings(config: pytest.Config) -> Settings:
     region = validate.named(opt("mobius_region"), "--region") or checklist.region_for(project)
     spec = checklist.resolve(project, region)
 
-    wanted = opt("mobius_requirements")
-    requirements = None
-    if wanted:
-        requirements = frozenset(part.strip().upper() for part in wanted.split(",") if part.strip())
-        unknown = sorted(requirements - CATALOGUE.keys())
-        if unknown:
-            raise pytest.UsageError(f"--requirement: unknown ID {', '.join(unknown)}; known: {', '.join(CATALOGUE)}")
+    requirements = validate.requirement_ids(opt("mobius_requirements"), CATALOGUE)
 
     def existing(option: str, kind: str) -> Path | None:
         value = validate.given_path(opt(option), FLAGS[option])
@@ -160,14 +155,14 @@ def build_settings(config: pytest.Config) -> Settings:
         spec=spec,
         project=project,
         region=region,
-        emulator=validate.named(opt("mobius_emulator"), "--emulator"),
+        emulator=validate.emulator_ref(opt("mobius_emulator"), scenario_dir()),
         inventory_file=existing("mobius_inventory", "file"),
         snapshot_dir=existing("mobius_snapshot", "dir"),
         save_inventory=validate.writable_file(opt("mobius_save_inventory"), "--save-gate-inventory"),
         strict=opt("mobius_block_advisories"),  # --block-advisories (pytest's own --strict is left to pytest)
         requirements=requirements,
         list_requirements=opt("mobius_list_requirements"),
-        db_url=opt("mobius_db_url") or os.environ.get("CHAT_RAG_DATABASE_URL"),
+        db_url=validate.database_url(opt("mobius_db_url")) or os.environ.get("CHAT_RAG_DATABASE_URL"),
         logs_since=parse_duration(opt("mobius_logs_since")),
         collect_timeout=validate.collect_budget(opt("mobius_collect_timeout")),
         live_flows=opt("mobius_live_flows") or "e2e_live" in (config.option.markexpr or ""),
@@ -177,6 +172,13 @@ def build_settings(config: pytest.Config) -> Settings:
         compare=_compare(opt("mobius_compare")),
         compare_to=_compare_to(existing("mobius_compare_to", "file")),
     )
+
+
+def scenario_dir() -> Path:
+    """The bundled emulator scenarios, found without importing the emulator (its extra may be missing)."""
+    spec = importlib.util.find_spec("mobius_gate.fixtures")
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    return Path(locations[0] if locations else ".") / "emulator" / "scenarios"
 
 
 def report_dir(value: str | None) -> Path | None:

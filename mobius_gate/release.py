@@ -4,17 +4,20 @@ Pure: a list of :class:`Outcome` (one per check, after waivers) in, a :class:`Re
 
 | verdict      | when                                                                  | exit |
 |--------------|-----------------------------------------------------------------------|------|
-| PASS         | every blocking check judged and held (or waived)                      | 0    |
+| PASS         | every blocking check judged and held (or waived, or repaired)         | 0    |
 | FAIL         | a blocking check deviates                                             | 1    |
 | INCOMPLETE   | nothing deviates, but a blocking check errored or was not judged      | 6    |
 | partial run  | the run was narrowed (-k, -m, --requirement, a path): no verdict;     | 1 / 6 / 0 |
 |              | the exit code reports what ran, by the same rules                     |      |
 | usage error  | bad option, checklist, waivers file, credentials                      | 4    |
+| (pytest)     | -k / -m selected no check ("no check matches …"); internal error      | 5; 3 |
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -25,7 +28,7 @@ EXIT_FAIL = 1
 EXIT_USAGE = 4
 EXIT_INCOMPLETE = 6
 
-Kind = Literal["pass", "fail", "error", "unjudged", "na", "advisory", "waived"]
+Kind = Literal["pass", "repaired", "fail", "error", "unjudged", "live_only", "na", "advisory", "waived"]
 #: Fix order: APIs → Redis → connector → secrets → database → services → verification (the catalogue's order).
 FIX_ORDER = {rid: index for index, rid in enumerate(CATALOGUE)}
 
@@ -47,6 +50,10 @@ class Outcome:
     #: The label of an expired waiver that would have covered this check.
     expired: str | None = None
     advisories_block: bool = False
+    #: Held after ``--remediate=apply`` changed it (the remediation plugin's ``mobius_repaired`` mark).
+    repaired: bool = False
+    #: Not judged on a snapshot because only the live project shows it (out of the pre-deploy gate's scope).
+    live_only: bool = False
 
     @property
     def blocking(self) -> bool:
@@ -55,9 +62,11 @@ class Outcome:
     @property
     def kind(self) -> Kind:
         if self.status == "pass":
-            return "pass"
+            return "repaired" if self.repaired else "pass"
         if self.waived and (self.status in ("fail", "error") or self.unjudged):
             return "waived"
+        if self.live_only and self.status == "na":
+            return "live_only"
         if self.unjudged:
             return "unjudged" if self.blocking else "na"
         if self.status == "fail":
@@ -98,15 +107,19 @@ class Release:
         return sorted(rows, key=lambda row: FIX_ORDER.get(row[0], len(FIX_ORDER)))
 
 
-def decide(outcomes: list[Outcome], *, partial: bool) -> Release:
-    """The release verdict over every check of the run (see the module's table)."""
+def decide(outcomes: list[Outcome], *, partial: bool, services: Sequence[str] = ()) -> Release:
+    """The release verdict over every check of the run (see the module's table).
+
+    ``services``: the checklist's service names in its order, the order failing resources are listed in.
+    """
+    key = fix_key(services)
     by_kind: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_kind.setdefault(outcome.kind, []).append(outcome)
     counts = Counter({kind: len(items) for kind, items in by_kind.items()})
-    failing = sorted(by_kind.get("fail", []), key=_fix_key)
-    errors = sorted(by_kind.get("error", []), key=_fix_key)
-    unjudged = sorted(by_kind.get("unjudged", []), key=_fix_key)
+    failing = sorted(by_kind.get("fail", []), key=key)
+    errors = sorted(by_kind.get("error", []), key=key)
+    unjudged = sorted(by_kind.get("unjudged", []), key=key)
     expired = [o for o in outcomes if o.expired and o.kind in ("fail", "error", "unjudged")]
     if failing:
         verdict, code = "FAIL", EXIT_FAIL
@@ -129,5 +142,19 @@ def decide(outcomes: list[Outcome], *, partial: bool) -> Release:
     )
 
 
-def _fix_key(outcome: Outcome) -> tuple[int, str]:
-    return FIX_ORDER.get(outcome.requirement, len(FIX_ORDER)), outcome.resource
+_HEAD = re.compile(r"[+:/ ]")
+
+
+def fix_key(services: Sequence[str] = ()) -> Callable[[Outcome], tuple[int, int, str]]:
+    """The order to fix checks in: the catalogue's requirement order, then the checklist's service order.
+
+    A resource is placed by the service it names (``mobius-chat-api``, ``mobius-chat-api+REDIS_URL``);
+    one naming no service (a secret, a database) comes after, alphabetically.
+    """
+    rank = {name: index for index, name in enumerate(services)}
+
+    def key(outcome: Outcome) -> tuple[int, int, str]:
+        head = _HEAD.split(outcome.resource, maxsplit=1)[0]
+        return FIX_ORDER.get(outcome.requirement, len(FIX_ORDER)), rank.get(head, len(rank)), outcome.resource
+
+    return key

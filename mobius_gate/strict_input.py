@@ -73,6 +73,18 @@ class StrictLoader(yaml.SafeLoader):
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """``2026-02-30`` is a marked error naming its line, not a bare ``ValueError`` from :mod:`datetime`."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+
 
 def yaml_documents(text: str) -> list[tuple[yaml.Node, Any]]:
     """(node, data) for every document in ``text``; any problem → :class:`InputError`."""

@@ -8,9 +8,11 @@ read as the default project, ``--collect-timeout=inf`` never ending).
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 import re
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -95,3 +97,73 @@ def writable_file(value: str | None, option: str) -> Path | None:
     if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
         raise pytest.UsageError(f"{option}: cannot create {value}: {ancestor} is not a writable directory")
     return path
+
+
+def requirement_ids(
+    value: str | None, catalogue: Iterable[str], option: str = "--requirement"
+) -> frozenset[str] | None:
+    """``--requirement=ID[,ID]``: IDs or globs (``SVC-*``) over the catalogue; None = not given.
+
+    Empty (``--requirement=``) is an error, not "every requirement"; a pattern matching no ID is
+    an error naming it (a typo would otherwise select nothing, or everything).
+    """
+    if value is None:
+        return None
+    known = list(catalogue)
+    patterns = [part.strip().upper() for part in value.split(",") if part.strip()]
+    if not patterns:
+        raise pytest.UsageError(f"{option}: empty value; name a requirement ID or a glob such as SVC-*")
+    selected: set[str] = set()
+    unknown = []
+    for pattern in patterns:
+        matched = fnmatch.filter(known, pattern)
+        selected.update(matched)
+        if not matched:
+            unknown.append(pattern)
+    if unknown:
+        raise pytest.UsageError(
+            f"{option}: {', '.join(unknown)} matches no requirement ID; see pytest checks --list-requirements"
+        )
+    return frozenset(selected)
+
+
+def emulator_ref(value: str | None, scenario_dir: Path, option: str = "--emulator") -> str | None:
+    """``--emulator``: a bundled scenario name, an existing scenario file, or an http(s) URL (probed later).
+
+    Checked at configure time, so ``--emulator=prd`` is one line before any collection.
+    """
+    value = named(value, option)
+    if value is None or value.startswith(("http://", "https://")):
+        return value
+    if "://" in value:
+        raise pytest.UsageError(f"{option}: {value!r}: only http:// and https:// URLs name a running emulator")
+    if value.endswith((".yaml", ".yml")) or "/" in value:
+        if not Path(value).is_file():
+            raise pytest.UsageError(f"{option}: no such scenario file: {value}")
+        return value
+    bundled = sorted(p.stem for p in scenario_dir.glob("*.yaml"))
+    if value not in bundled:
+        raise pytest.UsageError(
+            f"{option}: unknown scenario {value!r}; bundled scenarios: {', '.join(bundled)} "
+            "(or a scenario file path, or the URL of a running emulator)"
+        )
+    return value
+
+
+def database_url(value: str | None, option: str = "--db-url") -> str | None:
+    """A PostgreSQL URL (``postgresql://…`` / ``postgres://…``); anything else is one usage line.
+
+    The value may carry a password: the message never repeats it, only its scheme.
+    """
+    if value is None:
+        return None
+    if not value.strip():
+        raise pytest.UsageError(f"{option}: empty value; give a postgresql:// URL or leave the option out")
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("postgresql", "postgres") or not rest:
+        shown = f"a {scheme}:// URL" if sep else "not a URL"
+        raise pytest.UsageError(
+            f"{option}: expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE, got {shown} "
+            "(the value is not repeated: it may hold a password)"
+        )
+    return value

@@ -8,7 +8,7 @@ name, never by the file name. Accepted documents:
   or the v1 API;
 * Cloud Run v2 ``Service`` JSON as the API returns it, a JSON list of them, or a
   ``services.list`` response (``{"services": [...]}``);
-* an inventory saved with ``--save-inventory`` (its ``services.items``).
+* an inventory saved with ``--save-gate-inventory`` (its ``services.items``).
 
 The ``services`` section is ``ok``; every other section is
 ``not_collected("not in snapshot DIR")``. Any problem → one :class:`SnapshotError`

@@ -244,6 +244,21 @@ def _print_catalogue(config: pytest.Config, items: list[pytest.Item]) -> None:
     write(f"{len(CATALOGUE)} requirements, {sum(counts.values())} checks for {config.stash[SETTINGS].project}")
 
 
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """A narrowing that selects no check: pytest's exit 5 ("no tests ran") plus one line saying why."""
+    settings = config.stash[SETTINGS]
+    if exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED or settings.list_requirements or not _runs_checks(config):
+        return
+    narrowed = (("-k", config.option.keyword), ("-m", config.option.markexpr))
+    parts = [f"{flag} {value!r}" for flag, value in narrowed if value]
+    if settings.requirements is not None:
+        parts.append("--requirement " + ",".join(sorted(settings.requirements)))
+    narrowing = " and ".join(parts)
+    terminalreporter.write_line(
+        f"no check matches {narrowing or 'the paths given'}: see pytest checks --list-requirements", yellow=True
+    )
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if session.config.stash[SETTINGS].list_requirements and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         session.exitstatus = pytest.ExitCode.OK

@@ -22,6 +22,8 @@ from mobius_gate.release import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS, Outcome, 
 from mobius_gate.verdict import Verdict
 
 _FIELDS = {f.name for f in fields(Verdict)}
+#: The user property the remediation plugin sets on a check that holds after ``--remediate=apply``.
+REPAIRED = "mobius_repaired"
 #: pytest exit statuses the release verdict may replace (anything else — interrupted, usage — stands).
 _REPLACEABLE = {pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED}
 
@@ -32,11 +34,16 @@ class ConformanceSummary:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.results: dict[str, Verdict] = {}
+        #: Node ids of the checks that hold because ``--remediate=apply`` repaired them.
+        self.repaired: set[str] = set()
         self.release: Release | None = None
+        self.partial = False
 
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         if VERDICT in item.stash:
             self.results[item.nodeid] = item.stash[VERDICT]
+        if any(key == REPAIRED for key, _ in item.user_properties):
+            self.repaired.add(item.nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if getattr(report, "node", None) is None:
@@ -45,29 +52,36 @@ class ConformanceSummary:
             if key == "mobius_verdict":
                 data = json.loads(value)
                 self.results[report.nodeid] = Verdict(**{k: v for k, v in data.items() if k in _FIELDS})
+            elif key == REPAIRED:
+                self.repaired.add(report.nodeid)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.results:
             return
-        outcomes = [self.outcome(v) for v in self.results.values()]
-        self.release = decide(outcomes, partial=self._partial(session.config))
+        outcomes = [self.outcome(v, repaired=node in self.repaired) for node, v in self.results.items()]
+        self.partial = self._partial(session.config)
+        services = [service.name for service in self.settings.spec.services]
+        self.release = decide(outcomes, partial=self.partial, services=services)
         if session.exitstatus in _REPLACEABLE:
             session.exitstatus = self.release.exit_code
 
-    def outcome(self, verdict: Verdict) -> Outcome:
+    def outcome(self, verdict: Verdict, *, repaired: bool = False) -> Outcome:
         """The check as the release verdict reads it (waivers, not judged, live-only, advisories blocking)."""
         details = verdict.details
+        live_only = "unjudged" in details and self._live_only(details["unjudged"])
         return Outcome(
             verdict.requirement,
             verdict.resource,
             verdict.status,
             verdict.reason,
-            unjudged="unjudged" in details and not self._live_only(details["unjudged"]),
+            unjudged="unjudged" in details and not live_only,
             supply=details.get("unjudged"),
             waived=details.get("waived"),
             expired=details.get("waiver_expired"),
             advisories_block=self.settings.strict,
+            repaired=repaired,
+            live_only=live_only,
         )
 
     def _live_only(self, cause: str) -> bool:
@@ -130,9 +144,7 @@ class ConformanceSummary:
                 by_supply.setdefault(supply, []).append(rid)
             for supply, ids in by_supply.items():
                 tr.write_line(f"  {', '.join(ids)} — {supply}")
-        live_only = Counter(
-            v.details["unjudged"] for v in self.results.values() if self._live_only(v.details.get("unjudged", "-"))
-        )
+        live_only = Counter(v.details["unjudged"] for v in self.results.values() if self.outcome(v).kind == "live_only")
         for cause, n in live_only.items():
             tr.write_line(f"{n} check(s) need the live project ({cause}): the release gate judges them")
 
@@ -148,18 +160,24 @@ class ConformanceSummary:
                 tr.write_line(f"  {n} x {label}")
         for label, n in Counter(o.expired for o in release.expired).most_common():
             tr.write_line(f"expired waiver no longer applies ({n} check(s)): {label}", red=True)
+        checks = [(v.requirement, v.resource) for v in self.results.values()]
+        for waiver in self.settings.waivers.unused(checks, partial=self.partial):
+            tr.write_line(f"waiver matches nothing: {waiver.label()} (typo? or already fixed)", yellow=True)
 
 
 def _counts(release: Release) -> str:
-    """The same numbers pytest prints: passed, failed, errors, xfailed (advisory + waived), skipped."""
+    """The same numbers pytest prints: passed, repaired, failed, errors, xfailed (advisory + waived), skipped
+    (not judged + not applicable + live-only); repaired and live-only only when there are any."""
     c = release.counts
     parts = [
         f"{c['pass']} pass",
+        *([f"{c['repaired']} repaired"] if c["repaired"] else []),
         f"{c['fail']} fail",
         f"{c['error']} error",
         f"{c['advisory']} advisory",
         f"{c['waived']} waived",
         f"{c['unjudged']} not judged",
         f"{c['na']} not applicable",
+        *([f"{c['live_only']} live-only"] if c["live_only"] else []),
     ]
     return ", ".join(parts)

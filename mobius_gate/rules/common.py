@@ -76,8 +76,18 @@ _INSPECT_SERVICE = "gcloud run services describe {name} --region={region} --form
 _INSPECT_DATABASE = "psql \"$CHAT_RAG_DATABASE_URL\" -c '\\dt' (through the Cloud SQL Auth Proxy)"
 
 
-def inspect_note(requirement: str, resource: str, project: str | None = None, region: str | None = None) -> str:
-    """The explicit note an error carries: nothing to change yet; how to read the facts by hand, then re-run."""
+def inspect_note(
+    requirement: str,
+    resource: str,
+    project: str | None = None,
+    region: str | None = None,
+    cause: str | None = None,
+) -> str:
+    """The explicit note an error carries: nothing to change yet; how to read the facts by hand, then re-run.
+
+    ``cause`` (the error's reason) picks the advice: a database that cannot be reached needs its
+    URL or the Auth Proxy, not a role; a refused login needs the password source.
+    """
     name = resource.split("+", 1)[0].split(":", 1)[0].split("/", 1)[0]
     if requirement.startswith("DB-") and requirement not in _INSPECT:
         command = _INSPECT_DATABASE
@@ -88,9 +98,56 @@ def inspect_note(requirement: str, resource: str, project: str | None = None, re
     if project and not command.startswith("psql"):
         command = command.replace(" &&", f" --project={project} &&") + f" --project={project}"
     return (
-        f"no gcloud change until it can be judged: make the missing facts readable (the cause above; "
-        f"e.g. grant the gate's account roles/viewer), or read them by hand: {command}; then re-run"
+        f"no gcloud change until it can be judged: make the missing facts readable ({_remedy(command, cause)}), "
+        f"or read them by hand: {command}; then re-run"
     )
+
+
+#: (words in a database error, the advice that fits it), first match wins.
+_DATABASE_REMEDIES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("invalid database url", "invalid dsn", "invalid connection option"),
+        "the database URL is malformed: fix "
+        "--db-url / $CHAT_RAG_DATABASE_URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE)",
+    ),
+    (
+        ("password from secret manager",),
+        "the database password could not be read from Secret Manager: grant the "
+        "gate's account roles/secretmanager.secretAccessor on $MOBIUS_GATE_DB_PASSWORD_SECRET",
+    ),
+    (
+        ("password authentication failed", "no password supplied", "authentication failed", 'role "', "pg_hba.conf"),
+        "the database refused the login: check the password source (the URL, "
+        "$MOBIUS_GATE_DB_PASSWORD_SECRET) and the user name",
+    ),
+    (("permission denied",), "the database user may not read the tables: grant it SELECT (read-only is enough)"),
+    (("does not exist",), "the URL names a database the server does not have: check its database name"),
+    (
+        (
+            "connection refused",
+            "could not connect",
+            "timeout",
+            "timed out",
+            "could not translate host",
+            "name or service not known",
+            "no route to host",
+            "network is unreachable",
+            "connection failed",
+        ),
+        "the database is unreachable: check the Cloud SQL Auth Proxy is running and the URL's host and port",
+    ),
+)
+
+
+def _remedy(command: str, cause: str | None) -> str:
+    """What makes the facts readable, fitting the cause; the generic advice when nothing more is known."""
+    text = (cause or "").lower()
+    if command.startswith("psql"):
+        for words, advice in _DATABASE_REMEDIES:
+            if any(word in text for word in words):
+                return advice
+        return "the cause above: a reachable database and a user that may read it"
+    return "the cause above; e.g. grant the gate's account roles/viewer"
 
 
 def section_cause(section: Section[Any], default: str) -> str:

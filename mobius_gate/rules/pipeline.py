@@ -36,7 +36,9 @@ def judge_subject(
     if result is None:
         result = _rule(bound, subject, Judge(bound.requirement.id, ident, section, spec, inv))
     if result.status == "error" and not result.fix:
-        result = replace(result, fix=inspect_note(result.requirement, result.resource, inv.project, inv.region))
+        result = replace(
+            result, fix=inspect_note(result.requirement, result.resource, inv.project, inv.region, result.reason)
+        )
     if diagnosed and result.status in ("fail", "error") and not result.diagnosis:
         cause = diagnose(result, spec, inv)
         result = replace(result, diagnosis=cause) if cause else result
@@ -51,7 +53,7 @@ def _unreadable(bound: BoundRule, ident: str, section: str, inv: Inventory) -> V
         if facts is None:
             return Verdict(req.id, ident, "na", f"{name} is not collected by this version", section=section)
         if facts.status == "unavailable":
-            note = inspect_note(req.id, ident, inv.project, inv.region)
+            note = inspect_note(req.id, ident, inv.project, inv.region, facts.cause)
             return Verdict(req.id, ident, "error", f"cannot judge: {redact(facts.cause)}", fix=note, section=section)
         if facts.status == "not_collected":
             return Verdict(req.id, ident, "na", f"not collected: {redact(facts.cause)}", section=section)

@@ -27,6 +27,9 @@ from mobius_gate.spec import load_checklist
 
 PROJECT, REGION = "mobiusos-new", "us-central1"
 BUDGET_S = 2.5
+#: How late past the budget a run may end and still count as cut at the budget. Generous, so a loaded
+#: machine does not flake it: a dripping server left alone keeps the process alive for minutes.
+SLACK_S = 10.0
 #: conftest for the subprocess: wall-clock times of session start and end, for the parent to compare.
 TIMESTAMPS = """
 import time
@@ -112,7 +115,7 @@ def test_collection_ends_at_the_budget_with_every_section_unavailable(drip: Drip
     started = time.monotonic()
     inv = collect_inventory(Target(PROJECT, REGION, drip.url), CollectOptions(timeout_s=1.5, db_url=None))
     elapsed = time.monotonic() - started
-    assert elapsed < 1.5 + 1.5, elapsed
+    assert elapsed < 1.5 + SLACK_S, elapsed
     assert drip.connections > 0
     assert [t.name for t in _non_daemon_threads() - before] == []
     google = ["apis", "services", "redis_instances", "connectors", "secrets", "sql_instances", "project_iam"]
@@ -165,8 +168,8 @@ def test_the_gate_process_exits_within_the_budget(
     )
     exited = time.time()
     started, finished = (float(t) for t in (pytester.path / "session.times").read_text().split())
-    assert finished - started < BUDGET_S + 3.0, finished - started
-    assert exited - finished < 3.0, exited - finished
+    assert finished - started < BUDGET_S + SLACK_S, finished - started
+    assert exited - finished < SLACK_S, exited - finished
     result.assert_outcomes(errors=2)
     assert result.ret == EXIT_INCOMPLETE  # errors only: could not judge, never a pass
     result.stdout.fnmatch_lines(
@@ -189,7 +192,7 @@ def test_a_dripping_emulator_probe_is_a_usage_error_within_the_budget(pytester: 
         elapsed = time.monotonic() - started
     finally:
         server.close()
-    assert elapsed < 1.0 + 1.5, elapsed
+    assert elapsed < 1.0 + SLACK_S, elapsed
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.stderr.lines if line.startswith("ERROR: ")]
     assert errors == [
