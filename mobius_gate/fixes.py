@@ -319,16 +319,25 @@ def secret_to_plain(requirement: str, svc: ServiceSpec, where: Where, env_name: 
 
 
 def move_to_secret(requirement: str, svc: ServiceSpec, where: Where, env_name: str, secret: str) -> Fix:
-    """Replace a plain env value by a Secret Manager reference (value entered by a human)."""
+    """Replace a plain env value by a Secret Manager reference (value entered by a human).
+
+    The service's account is granted ``secretAccessor`` on the new secret before the service
+    references it (a revision whose account cannot read a referenced secret never starts).
+    """
     ref = secret if ":" in secret else f"{secret}:latest"
     name = ref.split(":", 1)[0]
-    steps = (
+    steps = [
         Step("secrets.create", name, where.project),
         Step("secrets.versions.add", name, where.project, None, {"value": "<secret-value>"}),
+    ]
+    if svc.service_account:
+        grant = {"member": f"serviceAccount:{svc.service_account}"}
+        steps.append(Step("secrets.iam.add", name, where.project, None, grant))
+    steps += [
         Step("run.update", svc.name, where.project, where.region, {"remove_env_vars": [env_name]}),
         Step("run.update", svc.name, where.project, where.region, {"update_secrets": {env_name: ref}}),
-    )
-    return Fix(requirement, svc.name, steps)
+    ]
+    return Fix(requirement, svc.name, tuple(steps))
 
 
 def reference_secret(

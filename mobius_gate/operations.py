@@ -65,7 +65,7 @@ REQUIREMENT_OPERATIONS: dict[str, tuple[str, ...]] = {
     **{requirement: _RUN_UPDATE for requirement in _SERVICE_RULES},
     "SVC-SECRET-REF": (*_RUN_UPDATE, *_SECRET_VERSIONS),
     "SVC-INGRESS": ("run.iam.add", "run.iam.remove", *_RUN_UPDATE),
-    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", *_RUN_UPDATE),
+    "SVC-PLAINTEXT-CREDS": ("secrets.create", "secrets.versions.add", "secrets.iam.add", *_RUN_UPDATE),
     # Phase 4: read-only inspection (no single command fixes a symptom; the diagnosis names the cause's fix)
     "VER-HEALTH": _INSPECT,
     "VER-LOGS": (*_ENABLE, "run.logs.read"),

@@ -42,9 +42,13 @@ def principal_of(credentials: Any, emulator: bool) -> str:
 
 
 class AuditLog:
-    """Appends one line per change; thread-safe, created on first write."""
+    """Appends one line per change; thread-safe, created on first write.
 
-    def __init__(self, path: Path, principal: str, project: str) -> None:
+    ``path`` None: nothing is kept (an in-process scenario emulator, thrown away at exit, without
+    an explicit ``--audit-log``); the lines are still counted.
+    """
+
+    def __init__(self, path: Path | None, principal: str, project: str) -> None:
         self.path = path
         self.principal = principal
         self.project = project
@@ -67,6 +71,8 @@ class AuditLog:
             entry["conflicts"] = list(conflicts)
         line = json.dumps(_redacted(entry), sort_keys=False, default=str)
         with self._lock:
+            if self.path is None:
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as out:
                 out.write(line + "\n")

@@ -50,6 +50,14 @@ def _env(svc: Service | None, name: str) -> str | None:
     return f"secret {var.secret_ref.secret}:{var.secret_ref.version}" if var.secret_ref else var.value
 
 
+def _set_names(step: Step) -> set[str]:
+    return {
+        k
+        for key in ("set_env_vars", "update_env_vars", "set_secrets", "update_secrets")
+        for k in step.params.get(key) or {}
+    }
+
+
 def _run_diff(step: Step, inv: Inventory) -> list[FieldDiff]:
     svc = inv.service(step.target)
     out: list[FieldDiff] = []
@@ -63,8 +71,8 @@ def _run_diff(step: Step, inv: Inventory) -> list[FieldDiff]:
             out += [FieldDiff(f"env.{k}", _env(svc, k), v) for k, v in value.items()]
         elif key in ("set_secrets", "update_secrets"):
             out += [FieldDiff(f"env.{k}", _env(svc, k), f"secret {v}") for k, v in value.items()]
-        elif key in ("remove_env_vars", "remove_secrets"):
-            out += [FieldDiff(f"env.{k}", _env(svc, k), None) for k in value]
+        elif key in ("remove_env_vars", "remove_secrets"):  # a var set again in the same update: its set shows
+            out += [FieldDiff(f"env.{k}", _env(svc, k), None) for k in value if k not in _set_names(step)]
         elif key == "allow_unauthenticated":
             public = "allUsers" in (svc.invoker_members or []) if svc else False
             out.append(FieldDiff("roles/run.invoker allUsers", public, bool(value)))

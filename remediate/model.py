@@ -68,6 +68,8 @@ class ManualItem:
     checks: list[tuple[str, str]]
     command: str
     why: str
+    #: Whether ``command`` is a shell command (shown behind ``$``) or a note (shown as text).
+    shell: bool = True
 
 
 @dataclass

@@ -69,7 +69,7 @@ def needs(step: Step, other: Step, redis_name: str) -> bool:
         return API_OF.get(family(step)) == other.target
     if other.operation == "secrets.create" and family(step) == "secrets":
         return other.target == step.target
-    if other.operation in ("secrets.create", "secrets.versions.add", "secrets.versions.enable"):
+    if other.operation in ("secrets.create", "secrets.versions.add", "secrets.versions.enable", "secrets.iam.add"):
         return family(step) == "run" and other.target in secrets_referenced(step)
     if other.operation == "redis.create" and family(step) == "run":
         return other.target == redis_name and "<REDIS_IP>" in str(step.params)

@@ -9,16 +9,37 @@ runs become manual items. Nothing here does I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import Any
 
 from mobius_gate.remediate.model import Change, ManualItem, Plan
 from mobius_gate.remediate.order import DELETES, NOT_APPLIED, STAGES, needs
+from mobius_gate.remediate.secretize import store_credentials
+from mobius_gate.remediate.values import Supplied
 
 from mobius_gate.fixes import Fix, Step
 from mobius_gate.requirements import CATALOGUE
 from mobius_gate.verdict import Verdict
 
 _REMOVALS = ("remove_env_vars", "remove_secrets")
+_ENV_KEYS = ("remove_env_vars", "remove_secrets", "update_env_vars", "update_secrets")
+#: An env var's type change in one update: both ways.
+_TYPE_CHANGES = (
+    {"remove_env_vars", "update_secrets"},
+    {"remove_secrets", "update_env_vars"},
+)
+#: What a manual item's text starts with when it is a command (else it is a note, shown without ``$``).
+_COMMANDS = ("gcloud ", "echo ", "cd ", "psql ", "bq ", "gsutil ", "curl ")
+
+
+def is_command(text: str) -> bool:
+    """Whether a fix text is a shell command (``$ ...`` in the plan) rather than a note."""
+    return text.lstrip().startswith(_COMMANDS)
+
+
+def _stored(steps: Iterable[Step], stored: Callable[[Step], list[Step]]) -> tuple[Step, ...]:
+    return tuple(out for step in steps for out in stored(step))
 
 
 def fix_of(verdict: Verdict) -> Fix | None:
@@ -31,9 +52,21 @@ def _key(step: Step) -> str:
     return json.dumps([step.operation, step.target, dict(step.params)], sort_keys=True)
 
 
-def build_plan(verdicts: Iterable[Verdict], redis_name: str, *, block_advisories: bool = False) -> Plan:
-    """The plan repairing every failing (blocking, unless ``block_advisories``) check."""
+def build_plan(
+    verdicts: Iterable[Verdict],
+    redis_name: str,
+    *,
+    block_advisories: bool = False,
+    supplied: Supplied | None = None,
+    accounts: Mapping[str, str] | None = None,
+) -> Plan:
+    """The plan repairing every failing (blocking, unless ``block_advisories``) check.
+
+    ``supplied`` (the ``--secret-value`` files) and ``accounts`` (service → its service account)
+    let a supplied credential go to Secret Manager instead of a plain env var (``secretize.py``).
+    """
     plan = Plan()
+    stored = partial(store_credentials, supplied=supplied or Supplied(), accounts=accounts or {})
     by_key: dict[str, Change] = {}
     for verdict in verdicts:
         if verdict.status != "fail":
@@ -47,9 +80,10 @@ def build_plan(verdicts: Iterable[Verdict], redis_name: str, *, block_advisories
             continue
         if fix is None:
             if verdict.fix:
-                plan.manual.append(ManualItem([check], verdict.fix, "no structured fix: a human reads and acts"))
+                why = "no structured fix: a human reads and acts"
+                plan.manual.append(ManualItem([check], verdict.fix, why, shell=is_command(verdict.fix)))
             continue
-        _add_fix(plan, by_key, fix, check)
+        _add_fix(plan, by_key, Fix(fix.requirement, fix.resource, _stored(fix.steps, stored), fix.note), check)
     plan.changes = _ordered(_merged(plan.changes))
     _link(plan.changes, redis_name)
     return plan
@@ -60,7 +94,7 @@ def _add_fix(plan: Plan, by_key: dict[str, Change], fix: Fix, check: tuple[str, 
     if deletes:
         cost = f" ({fix.note})" if fix.note else ""
         why = f"starts with {deletes[0].operation}: mobius-gate never deletes; recreate by hand{cost}"
-        plan.manual.append(ManualItem([check], fix.command(), why))
+        plan.manual.append(ManualItem([check], " && ".join(step.gcloud() for step in fix.steps), why))
         return
     for step in fix.steps:
         if step.operation in NOT_APPLIED or step.operation not in STAGES:
@@ -86,17 +120,48 @@ def _manual(plan: Plan, check: tuple[str, str], command: str, why: str) -> None:
     plan.manual.append(ManualItem([check], command, why))
 
 
+def _env_names(params: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Env var name → the env parameters of a Cloud Run update touching it."""
+    out: dict[str, set[str]] = {}
+    for key in _ENV_KEYS:
+        for name in params.get(key) or ():
+            out.setdefault(name, set()).add(key)
+    return out
+
+
 def _mergeable(a: Change, b: Change) -> bool:
-    return (
-        a.step.operation == b.step.operation == "run.update"
-        and a.step.target == b.step.target
-        and not set(a.step.params) & set(b.step.params)
-        and not any(k in p for p in (a.step.params, b.step.params) for k in _REMOVALS)
-    )
+    """Two updates of one service become one revision unless they set one thing two ways.
+
+    Other flags must differ or agree; an env var touched by both only as a type change (its plain
+    value removed and its secret reference set, or the reverse): one update body does both at once.
+    """
+    if not (a.step.operation == b.step.operation == "run.update" and a.step.target == b.step.target):
+        return False
+    pa, pb = a.step.params, b.step.params
+    if any(pa[k] != pb[k] for k in set(pa) & set(pb) if k not in _ENV_KEYS):
+        return False
+    ea, eb = _env_names(pa), _env_names(pb)
+    return all(ea[n] | eb[n] in _TYPE_CHANGES and not ea[n] & eb[n] for n in set(ea) & set(eb))
+
+
+def _merge_params(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """``a`` and ``b`` as one update's flags: removals first (then the sets replace by name)."""
+    out: dict[str, Any] = {}
+    for key in (*_REMOVALS, *a, *b):
+        if key in out or (key not in a and key not in b):
+            continue
+        x, y = a.get(key), b.get(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out[key] = {**x, **y}
+        elif isinstance(x, list) and isinstance(y, list):
+            out[key] = list(dict.fromkeys([*x, *y]))
+        else:
+            out[key] = x if key in a else y
+    return out
 
 
 def _merged(changes: list[Change]) -> list[Change]:
-    """Cloud Run updates of one service with disjoint flags become one update (one revision)."""
+    """Cloud Run updates of one service become one update (one revision) when they do not conflict."""
     out: list[Change] = []
     for change in changes:
         into = next((c for c in out if _mergeable(c, change)), None)
@@ -104,7 +169,7 @@ def _merged(changes: list[Change]) -> list[Change]:
             out.append(change)
             continue
         s = into.step
-        into.step = Step(s.operation, s.target, s.project, s.region, {**s.params, **change.step.params})
+        into.step = Step(s.operation, s.target, s.project, s.region, _merge_params(s.params, change.step.params))
         into.checks += [c for c in change.checks if c not in into.checks]
     return out
 

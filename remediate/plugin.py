@@ -38,7 +38,7 @@ class RemediationPlugin:
         if not hasattr(config, "workerinput"):
             from mobius_gate.remediate.runner import Remediator
 
-            self.remediator = Remediator(settings)
+            self.remediator = Remediator(settings, audit_explicit=config.getoption("mobius_audit_log") is not None)
             source.after_acquire = self.remediator
 
     # --- what the controller found, as every process reads it -------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mobius_gate.remediate.model import Change, Plan
+from mobius_gate.remediate.model import Change, ManualItem, Plan
 from mobius_gate.remediate.runner import Result
 
 from mobius_gate.redact import redact
@@ -31,6 +31,11 @@ def change_lines(number: int, change: Change, mode: str) -> list[str]:
     return lines
 
 
+def _manual_line(item: ManualItem) -> str:
+    """A manual item's command behind ``$ ``; a note (no command to run) as plain text."""
+    return f"      {'$ ' if item.shell else ''}{redact(item.command)}"
+
+
 def check_text(plan: Plan, mode: str, check: tuple[str, str]) -> str | None:
     """The ordered changes (and manual steps) repairing one check, or None when it has none."""
     lines: list[str] = []
@@ -39,7 +44,7 @@ def check_text(plan: Plan, mode: str, check: tuple[str, str]) -> str | None:
             lines += change_lines(number, change, mode)
     for item in plan.manual:
         if check in item.checks:
-            lines += [f" -. [manual] {item.why}", f"      $ {redact(item.command)}"]
+            lines += [f" -. [manual] {item.why}", _manual_line(item)]
     return "\n".join(lines) if lines else None
 
 
@@ -77,11 +82,14 @@ def summary_lines(result: Result) -> list[str]:
         out.append("stays manual:")
         for item in plan.manual:
             checks = ", ".join(f"{req} {res}" for req, res in item.checks)
-            out += [f"  - {checks}: {item.why}", f"      $ {redact(item.command)}"]
+            out += [f"  - {checks}: {item.why}", _manual_line(item)]
     if mode == "apply":
         counts = {s: len(plan.by_state(s)) for s in ("applied", "unchanged", "failed", "skipped", "held")}
         out.append(", ".join(f"{n} {s}" for s, n in counts.items()) + f"; {len(result.repaired)} check(s) repaired")
-        out.append(f"audit: {result.audit_lines} line(s) appended to {result.audit_path} as {result.principal}")
+        if result.audit_path is None:
+            out.append("audit: not kept (ephemeral emulator); pass --audit-log to keep it")
+        else:
+            out.append(f"audit: {result.audit_lines} line(s) appended to {result.audit_path} as {result.principal}")
     else:
         out.append("nothing was written (plan)")
     return out

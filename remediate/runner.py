@@ -55,9 +55,11 @@ class Result:
 class Remediator:
     """``after_acquire`` hook of the inventory source: returns the inventory the checks judge."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, audit_explicit: bool = True) -> None:
         self.settings = settings
         self.options = settings.remediation
+        #: Whether --audit-log was given (an ephemeral emulator's changes are audited only then).
+        self.audit_explicit = audit_explicit
         self.values = Supplied(self.options.secret_values)
         self.result: Result | None = None
 
@@ -69,7 +71,9 @@ class Remediator:
             plan = Plan()
             add_rollbacks(plan, [], inv, self.options.rollback, where)
         else:
-            plan = build_plan(verdicts, spec.redis.name, block_advisories=self.settings.strict)
+            accounts = {svc.name: svc.service_account for svc in spec.services if svc.service_account}
+            strict, values = self.settings.strict, self.values
+            plan = build_plan(verdicts, spec.redis.name, block_advisories=strict, supplied=values, accounts=accounts)
             add_rollbacks(plan, verdicts, inv, self.options.rollback, where)
         if not self.options.writes:
             self.result = Result("plan", plan, self.options.max_changes)
@@ -77,16 +81,22 @@ class Remediator:
             return inv
         ctx = self._context(source)
         assert ctx is not None and source.target is not None  # options refuse apply on saved state
-        audit = AuditLog(
-            self.options.audit_log, principal_of(ctx.clients.credentials, source.target.is_emulator), inv.project
-        )
-        self.result = Result("apply", plan, self.options.max_changes, str(audit.path), principal=audit.principal)
+        kept = None if self.ephemeral and not self.audit_explicit else self.options.audit_log
+        audit = AuditLog(kept, principal_of(ctx.clients.credentials, source.target.is_emulator), inv.project)
+        where = str(kept) if kept else None
+        self.result = Result("apply", plan, self.options.max_changes, where, principal=audit.principal)
         before = {(v.requirement, v.resource) for v in verdicts if v.status == "fail"}
         inv = self._walk(plan, inv, ctx, (audit, source))
         self.result.audit_lines = audit.written
         after = {(v.requirement, v.resource) for v in judge_all(spec, inv) if v.status == "pass"}
         self.result.repaired = before & after & plan.checks_of("applied")
         return inv
+
+    @property
+    def ephemeral(self) -> bool:
+        """``--emulator=SCENARIO``: an in-process emulator whose state is thrown away at exit."""
+        emulator = self.settings.emulator
+        return bool(emulator) and not str(emulator).startswith(("http://", "https://"))
 
     def _context(self, source: Any) -> ApplyContext | None:
         target = getattr(source, "target", None)

@@ -163,7 +163,13 @@ def test_fix_round_trips_as_json(spec: Checklist) -> None:
     fix = move_to_secret("SVC-PLAINTEXT-CREDS", spec.service("mobius-chat-api"), WHERE, "DB_URL", "db-url")
     again = Fix.from_json(fix.to_json())
     assert again.command() == fix.command()
-    assert [s.operation for s in again.steps] == ["secrets.create", "secrets.versions.add", "run.update", "run.update"]
+    assert [s.operation for s in again.steps] == [
+        "secrets.create",
+        "secrets.versions.add",
+        "secrets.iam.add",  # the service's account reads the secret it is about to reference
+        "run.update",
+        "run.update",
+    ]
 
 
 def test_traffic_fix(spec: Checklist) -> None:
