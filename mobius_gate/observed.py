@@ -117,3 +117,5 @@ class FlowOutcome(_Model):
     step: str | None = None  # the step that failed, if any
     elapsed_s: float = 0.0
     cleanup_errors: list[str] = Field(default_factory=list)  # what may have been left behind
+    #: A step's endpoint answered 501 Not Implemented: the target does not serve the flow (not judged).
+    not_served: bool = False
