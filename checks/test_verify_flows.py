@@ -40,6 +40,13 @@ def _judge_flow(kind: str, it: Deployed, judge: Judge) -> Verdict:
     if outcome is None:
         return judge.errored(f"{flow.description}: the flow did not run (no outcome was collected)")
     details = {"elapsed_s": str(outcome.elapsed_s)}
+    if outcome.not_served:
+        # 501: the server does not implement the endpoint at all; that says nothing about the flow.
+        return judge.errored(
+            f"cannot confirm: {flow.description}: the flow endpoint is not served ({outcome.reason}); "
+            "run the flow against the deployed service",
+            details=details,
+        )
     if outcome.ok:
         return judge.passed(f"{flow.description}: passed in {outcome.elapsed_s:g} s", details=details)
     left = f" Clean-up failed: {'; '.join(outcome.cleanup_errors)}." if outcome.cleanup_errors else ""

@@ -29,6 +29,9 @@ def test_health_endpoint(it: Deployed, judge: Judge) -> Verdict:
     if probe is None:
         return judge.errored(f"no health probe was recorded for {name}")
     expected = f"GET {path} → 200"
+    if probe.error is not None and probe.incomplete:
+        # No answer came back: that says nothing about the service (no cause to name, nothing to fix).
+        return judge.errored(f"cannot confirm: {path} could not be probed: {probe.error}")
     if probe.error is not None:
         fix = judge.then(inspect_service(judge.requirement, name, name, judge.where))
         reason = f"{path} could not be probed: {probe.error}"

@@ -42,6 +42,13 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
     revision = known or "(unknown revision)"
     entries = inv.latest_logs_of(it.name)
     missing = [line for line in lines if not any(line in e.text for e in entries)]
+    searched = inv.log_start_searched(it.name)
+    if len(missing) == len(lines) and searched is False:
+        # The query began after the revision started (or its start is unknown): the lines may predate it.
+        return judge.errored(
+            f"cannot confirm: revision {revision} started before the logs window "
+            f"(searched since {_when(inv.log_entries)}); widen --logs-since or read the logs by hand"
+        )
     if missing:
         errors = [e for e in entries if (e.severity or "").upper() in ERROR_SEVERITIES]
         # A request log has no text: its evidence is the request (``GET URL → 500``), never an empty line.
@@ -61,3 +68,8 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
             "so they may come from an older revision"
         )
     return judge.passed(f"revision {revision} logged all {len(lines)} start lines")
+
+
+def _when(section: object) -> str:
+    since = getattr(section, "searched_since", None)
+    return since.strftime("%Y-%m-%d %H:%M UTC") if since else "an unrecorded time"

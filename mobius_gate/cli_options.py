@@ -132,9 +132,10 @@ def _add_input_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--logs-since",
         dest="mobius_logs_since",
-        default="24h",
+        default="30d",
         metavar="DURATION",
-        help="Window for VER-LOGS, e.g. 30m, 24h, 7d (default 24h).",
+        help="How far back VER-LOGS looks for start lines (from the latest revision's start, at most this), "
+        "e.g. 30m, 24h, 7d (default 30d, Cloud Logging's default retention).",
     )
     group.addoption(
         "--collect-timeout",

@@ -115,7 +115,9 @@ def text_of(found: Iterable[Diagnosis]) -> str | None:
 
 def diagnoses(verdict: Verdict, spec: Checklist, inv: Inventory) -> list[Diagnosis]:
     """The likely causes of ``verdict`` among the verdicts of every rule on ``inv``."""
-    if verdict.status not in ("fail", "error") or verdict.requirement not in SYMPTOMS:
+    # Only a failure has a cause to name: an error says the gate could not see (a probe that
+    # never got an answer, an unreadable section), so any cause offered would be a guess.
+    if verdict.status != "fail" or verdict.requirement not in SYMPTOMS:
         return []
     from mobius_gate.engine import verdicts_of
 

@@ -79,9 +79,13 @@ class HealthProbe(_Model):
     url: str
     status_code: int | None = None
     latency_ms: float | None = None
-    #: Transport failure (connect error, timeout) when no response came back.
+    #: Why no answer was recorded: the service is absent (not deployed, no URI), or the probe
+    #: itself could not complete (connect error, DNS, timeout, the collection budget).
     error: str | None = None
     attempts: int = 1
+    #: True when ``error`` is the probe's own failure (transport, DNS, timeout, budget): it says
+    #: nothing about the service, so VER-HEALTH cannot judge. False: the service is absent.
+    incomplete: bool = False
 
 
 class LogEntry(_Model):
@@ -113,3 +117,5 @@ class FlowOutcome(_Model):
     step: str | None = None  # the step that failed, if any
     elapsed_s: float = 0.0
     cleanup_errors: list[str] = Field(default_factory=list)  # what may have been left behind
+    #: A step's endpoint answered 501 Not Implemented: the target does not serve the flow (not judged).
+    not_served: bool = False

@@ -14,6 +14,12 @@ gone) so nothing the flow created is left behind. Transport errors are retried
 a bounded number of times (tenacity) — for POST/PATCH only when the request
 never left (a connect error), so a create is never sent twice. The bearer token, if any, comes from the
 environment and never appears in a result.
+
+A step answered ``501 Not Implemented`` met a server that does not implement the
+endpoint at all (a proxy, a stub): that says nothing about the flow, so the
+outcome is ``not_served`` and VER-E2E-* cannot judge it (an error, not a fail).
+The emulator serves no flow endpoints: with ``--emulator`` nothing runs and the
+section is ``unavailable`` with :data:`EMULATOR_FLOWS` (every VER-E2E-* an error).
 """
 
 from __future__ import annotations
@@ -41,6 +47,10 @@ FLOW_KINDS = ("chat", "rag", "scraper")
 TRANSPORT_ATTEMPTS = 3
 #: Methods that are safe to send twice (RFC 9110 §9.2.2): any transport error may be retried.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Why the live flows do not run on the emulator (the VER-E2E-* errors say so).
+EMULATOR_FLOWS = "the emulator does not serve the live flows; run them against the deployed services"
+#: The answer of a server that does not implement the endpoint (RFC 9110 §15.6.2).
+NOT_IMPLEMENTED = 501
 #: Errors raised before the request reached the server: even a POST may be sent again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -62,6 +72,10 @@ class FlowFailed(Exception):
     """A step did not do what the flow expects; the message is one line."""
 
 
+class FlowNotServed(FlowFailed):
+    """The target does not implement a step's endpoint (501): no evidence about the flow."""
+
+
 @dataclass
 class FlowResult:
     ok: bool
@@ -72,6 +86,8 @@ class FlowResult:
     #: Clean-up steps that failed (what may have been left behind).
     cleanup_errors: list[str] = field(default_factory=list)
     captured: dict[str, str] = field(default_factory=dict)
+    #: A step's endpoint is not implemented by the target (501): the flow could not be judged.
+    not_served: bool = False
 
 
 def dig(data: Any, dotted: str) -> Any:
@@ -164,7 +180,8 @@ class FlowRunner:
     def _status(self, step: E2EStep, response: httpx.Response) -> None:
         if response.status_code not in step.expect_status:
             text = " ".join(response.text.split())[:200]
-            raise FlowFailed(
+            error = FlowNotServed if response.status_code == NOT_IMPLEMENTED else FlowFailed
+            raise error(
                 f"{step.name}: {step.method} {response.request.url.path} answered {response.status_code} "
                 f"(expected {', '.join(map(str, step.expect_status))}): {text}"
             )
@@ -217,14 +234,14 @@ class FlowRunner:
         started = self.clock()
         deadline = started + self.live.timeout_s
         captured: dict[str, str] = {}
-        failed_step, reason = None, f"{len(flow.steps)} step(s) passed"
+        failed_step, reason, not_served = None, f"{len(flow.steps)} step(s) passed", False
         try:
             for step in flow.steps:
                 failed_step = step.name
                 self.step(step, captured, deadline)
             failed_step = None
         except FlowFailed as exc:
-            reason = str(exc)
+            reason, not_served = str(exc), isinstance(exc, FlowNotServed)
         finally:
             cleanup_errors = self.cleanup(flow, captured)
         result = FlowResult(
@@ -234,6 +251,7 @@ class FlowRunner:
             elapsed_s=round(self.clock() - started, 2),
             cleanup_errors=[redact(e) or e for e in cleanup_errors],
             captured=captured,
+            not_served=not_served,
         )
         if result.ok and cleanup_errors:
             result.ok, result.reason = False, f"clean-up failed: {'; '.join(result.cleanup_errors)}"
@@ -253,6 +271,8 @@ def collect(ctx: CallContext) -> Section[FlowOutcome]:
     """Run every configured flow against its deployed service, when the run selected the live flows."""
     if not ctx.options.live_flows:
         return Section[FlowOutcome].not_collected(NOT_SELECTED)
+    if ctx.target.is_emulator:
+        return Section[FlowOutcome].unavailable(EMULATOR_FLOWS)
     return run_flows(checklist_of(ctx), services_of(ctx).items)
 
 
@@ -273,6 +293,7 @@ def run_flows(spec: Checklist, services: list[Service], **kwargs: Any) -> Sectio
             step=result.step,
             elapsed_s=result.elapsed_s,
             cleanup_errors=result.cleanup_errors,
+            not_served=result.not_served,
         )
         outcomes.append(outcome)
     return Section[FlowOutcome](items=outcomes)

@@ -3,7 +3,10 @@
 httpx, concurrently, with bounded tenacity retries: transport errors and 5xx
 are retried (a cold start may answer 503 once); the last answer is recorded
 with its latency. A service that is not deployed or has no URI gets a probe
-with an ``error`` (VER-HEALTH then fails it; SVC-DEPLOYED says why).
+with an ``error`` (VER-HEALTH then fails it; SVC-DEPLOYED says why). A probe
+that gets no answer at all (connect error, DNS, timeout, the collection budget)
+is ``incomplete``: Cloud Run's front end accepts every connection to a service
+URL, so not reaching it is the gate's network, not the service (VER-HEALTH: error).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def probe(
             result = result.result()
     except Exception as exc:  # a probe records the failure, never raises
         error = redact(" ".join(f"{type(exc).__name__}: {exc}".split())) or type(exc).__name__
-        return HealthProbe(service=service, url=url, error=error, attempts=tries)
+        return HealthProbe(service=service, url=url, error=error, attempts=tries, incomplete=True)
     finally:
         if own:
             http.close()
@@ -99,7 +102,7 @@ def collect_health(
         ]
         wait(futures, timeout=budget_s)
         for (name, url), future in zip(jobs, futures, strict=True):
-            late = HealthProbe(service=name, url=url, error=LATE)
+            late = HealthProbe(service=name, url=url, error=LATE, incomplete=True)
             probes.append(future.result() if future.done() else late)
     return Section[HealthProbe](items=sorted(probes, key=lambda p: p.service))
 

@@ -41,8 +41,9 @@ class CollectOptions:
     retry_max_s: float = 8.0
     #: Postgres URL for Phase 2 (``--db-url`` / ``CHAT_RAG_DATABASE_URL``); None = not collected.
     db_url: str | None = None
-    #: Window for VER-LOGS (``--logs-since``).
-    logs_since: timedelta = field(default_factory=lambda: timedelta(hours=24))
+    #: How far back VER-LOGS may look for a worker's start lines (``--logs-since``); the query
+    #: starts at the latest revision's start when that is later. Default: Cloud Logging's retention.
+    logs_since: timedelta = field(default_factory=lambda: timedelta(days=30))
     #: Per-request timeout for health probes.
     health_timeout_s: float = 10.0
     #: Run the live end-to-end flows of §4.4 (the run selected ``-m e2e_live``).

@@ -303,18 +303,21 @@ def test_consistency_with_unreadable_neighbors_is_an_error_not_na(spec: Checklis
     assert verdict.fix and verdict.fix.startswith("no gcloud change until it can be judged")
 
 
-def test_private_ip_missing_instance_fails_with_a_fix(spec: Checklist) -> None:
+def test_private_ip_of_a_missing_instance_is_not_applicable(spec: Checklist) -> None:
+    """No instance, no IP to judge: DB-INSTANCE fails it (as other checks whose subject is absent)."""
     inv = inventory().model_copy(update={"sql_instances": Section[SqlInstance]()})
     verdict = run(phase2.test_cloudsql_private_ip, spec, inv)
-    assert verdict.status == "fail"
-    assert (verdict.fix or "").startswith("gcloud sql instances list --project=mobiusos-new")
+    assert verdict.status == "na"
+    assert verdict.reason == "Cloud SQL instance mobius-platform-db not found (see DB-INSTANCE)"
+    assert run(phase2.test_cloudsql_instance, spec, inv).status == "fail"
 
 
-def test_private_ip_with_sqladmin_off_fails_with_enable_first(spec: Checklist) -> None:
+def test_private_ip_with_sqladmin_off_is_not_applicable(spec: Checklist) -> None:
     inv = with_sections(inventory(), "disabled", "sqladmin.googleapis.com is disabled", "sql_instances")
-    verdict = run(phase2.test_cloudsql_private_ip, spec, inv)
-    assert verdict.status == "fail"
-    assert (verdict.fix or "").startswith("gcloud services enable sqladmin.googleapis.com --project=mobiusos-new && ")
+    assert run(phase2.test_cloudsql_private_ip, spec, inv).status == "na"
+    instance = run(phase2.test_cloudsql_instance, spec, inv)
+    assert instance.status == "fail"
+    assert (instance.fix or "").startswith("gcloud services enable sqladmin.googleapis.com --project=mobiusos-new")
 
 
 def test_private_ip_unreadable_is_an_error_and_ignore_is_na(spec: Checklist) -> None:

@@ -164,6 +164,26 @@ def test_rejected_submit_fails_without_cleanup_errors(spec: Checklist, backend: 
     assert result.cleanup_errors == []
 
 
+def test_an_unimplemented_endpoint_is_not_served_and_judged_an_error(
+    spec: Checklist, backend: ChatBackend, base_url: str
+) -> None:
+    """501 Not Implemented (a stub, a proxy) is no evidence the flow is broken: VER-E2E-CHAT cannot judge."""
+    backend.submit_status = 501
+    result = run_flow(chat(spec), live(spec), base_url)
+    assert (result.ok, result.not_served, result.step) == (False, True, "submit question")
+    services = Section[Service](items=[Service(name="mobius-chat-api", uri=base_url)])
+    inv = Inventory(project="mobiusos-new", region="us-central1", source="test", services=services)
+    inv = inv.model_copy(update={"live_flows": run_flows(spec, services.items)})
+    bound = phase4.test_live_chat_flow.mobius_rule
+    [(_, flow)] = list(bound.subjects(spec))
+    verdict = bound.judge(flow, spec, inv)
+    assert verdict.status == "error", verdict.message()
+    assert "the flow endpoint is not served" in verdict.reason and "answered 501" in verdict.reason
+    backend.submit_status = 503  # a real answer of the service: still a failure
+    inv = inv.model_copy(update={"live_flows": run_flows(spec, services.items)})
+    assert bound.judge(flow, spec, inv).status == "fail"
+
+
 def test_bearer_token_is_sent_and_never_reported(
     spec: Checklist, backend: ChatBackend, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
