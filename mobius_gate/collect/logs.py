@@ -28,6 +28,7 @@ from mobius_gate.collect.checklist_inputs import checklist_of
 from mobius_gate.collect.errors import section_for_error
 from mobius_gate.collect.normalize_logs import to_log_entry as entry_parts
 from mobius_gate.inventory import LogEntry, Section
+from mobius_gate.rules.worker_logs import STOP_LINES
 from mobius_gate.spec import Checklist
 
 #: Entries per page and in total: the filter keeps the volume to a few lines per revision.
@@ -53,7 +54,7 @@ def log_filter(services: Sequence[str], lines: Sequence[str], since: datetime) -
         f'timestamp>="{stamp}"',
     ]
     if lines:
-        wanted = _any_of(lines)
+        wanted = _any_of([*lines, *STOP_LINES])  # a stop after the start lines is judged too
         parts.append(f"(textPayload:{wanted} OR jsonPayload.message:{wanted} OR severity>=ERROR)")
     return " AND ".join(parts)
 
