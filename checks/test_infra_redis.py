@@ -7,7 +7,15 @@ from mobius_gate.inventory import RedisInstance
 from mobius_gate.manual_fixes import confirm_secret_or_plain
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings
-from mobius_gate.rules.infra import REDIS_API, absent_reason, upper, with_enable
+from mobius_gate.rules.infra import (
+    REDIS_API,
+    absent_reason,
+    judge_auth,
+    judge_network_project,
+    manual_redis_fix,
+    upper,
+    with_enable,
+)
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import Deployed, each, services
 from mobius_gate.rules.values import parse_redis_url
@@ -28,6 +36,9 @@ def test_redis_instance(name: str, judge: Judge) -> Verdict:
     > --redis-version=redis_7_0
     > --connect-mode=private-service-access
     > Redis instance is RUNNING
+
+    The network is this project's ``default`` (a Shared VPC host's is another); no AUTH unless
+    every REDIS_URL carries its string (the checklist's URL has no password).
     """
     spec, inv, want = judge.spec, judge.inv, judge.spec.redis
     instance = inv.redis_instance(name)
@@ -42,8 +53,11 @@ def test_redis_instance(name: str, judge: Judge) -> Verdict:
     found.compare("redis_version", want.redis_version.upper(), upper(instance.redis_version))
     found.compare("connect_mode", want.connect_mode.upper(), upper(instance.connect_mode))
     found.compare("authorized_network", want.network, instance.authorized_network)
+    owner = instance.authorized_network_project
+    judge_network_project(found, "network_project", owner, instance.authorized_network, inv.project)
+    judge_auth(found, instance, inv, spec)
     ok = f"READY, {want.tier} {want.memory_size_gb} GB {want.redis_version} {want.connect_mode}"
-    fix = repair_redis(spec, judge.where, found.labels)
+    fix = manual_redis_fix(spec, judge.where, found.labels) or repair_redis(spec, judge.where, found.labels)
     return judge.findings(found, what="instance not as specified", fix=fix, ok=ok)
 
 

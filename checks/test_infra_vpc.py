@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import Step, create_connector, repair_connector
+from mobius_gate.fixes import Fix, Step, create_connector, repair_connector
 from mobius_gate.inventory import Inventory, VpcConnector
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings, section_cause
-from mobius_gate.rules.infra import VPCACCESS_API, absent_reason, upper, with_enable
+from mobius_gate.rules.infra import (
+    VPCACCESS_API,
+    absent_reason,
+    judge_network_project,
+    network_path,
+    upper,
+    with_enable,
+)
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import each
 from mobius_gate.spec import Checklist, ConnectorSpec
@@ -44,8 +51,9 @@ def test_vpc_connector(name: str, judge: Judge) -> Verdict:
             what = _subnet_shape(found, connector, want)
         else:
             found.compare("network", want.network, connector.network)
+            judge_network_project(found, "network_project", connector.network_project, connector.network, inv.project)
             found.compare("ip_cidr_range", want.ip_cidr_range, connector.ip_cidr_range)
-            _same_network_as_redis(found, spec, inv, connector.network)
+            _same_network_as_redis(found, spec, inv, connector)
         found.compare("min_instances", want.min_instances, connector.min_instances)
         found.compare("max_instances", want.max_instances, connector.max_instances)
         _named_connectors_exist(found, spec, inv)
@@ -53,6 +61,8 @@ def test_vpc_connector(name: str, judge: Judge) -> Verdict:
     if own and not primary:  # only its state is judged; repair_connector knows the checklist's connector only
         describe = Step("vpcaccess.describe", name, inv.project, inv.region)
         fix = judge.fix((describe,), "wait for READY; recreate if it stays in another state")
+    elif "network_project" in own:
+        fix = _recreate_by_hand(name, judge)
     else:
         fix = repair_connector(spec, judge.where, own) if own else judge.fix()
     repoint = [
@@ -65,6 +75,17 @@ def test_vpc_connector(name: str, judge: Judge) -> Verdict:
     )
     ok = f"READY on {place}" + (f", {want.ip_cidr_range}" if primary else "")
     return judge.findings(found, what=what, fix=judge.then(fix, tuple(repoint)), ok=ok)
+
+
+def _recreate_by_hand(name: str, judge: Judge) -> Fix:
+    """A connector on another project's network: recreated by hand, never deleted automatically."""
+    want, inv = judge.spec.vpc_connector, judge.inv
+    note = (
+        f"{name} is on another project's network: recreate it by hand on "
+        f"{network_path(inv.project, want.network)} (gcloud compute networks vpc-access connectors delete, "
+        f"then create --network={want.network} --range={want.ip_cidr_range}); the gate never deletes it"
+    )
+    return judge.fix((Step("vpcaccess.describe", name, inv.project, inv.region),), note)
 
 
 def _subnet(connector: VpcConnector) -> str:
@@ -100,19 +121,26 @@ def _absent(name: str, primary: bool, judge: Judge) -> Verdict:
     return judge.failed(reason, expected="READY", actual="absent", fix=fix, details=details)
 
 
-def _same_network_as_redis(found: Findings, spec: Checklist, inv: Inventory, network: str | None) -> None:
-    """The connector must reach Redis: same network as the instance's authorized network."""
+def _same_network_as_redis(found: Findings, spec: Checklist, inv: Inventory, connector: VpcConnector) -> None:
+    """The connector must reach Redis: same network (project and name) as the instance's authorized network."""
     if not inv.redis_instances.judgeable:
         cause = section_cause(inv.redis_instances, inv.redis_instances.status)
         found.cannot_confirm(f"the Redis network (redis_instances {inv.redis_instances.status}: {cause})")
         return
     instance = inv.redis_instance(spec.redis.name)
-    if instance is None or network is None:
+    if instance is None or connector.network is None:
         return  # §1.2 fails the missing instance; the connector is judged against the checklist
     if instance.authorized_network is None:
         found.cannot_confirm(f"the authorized network of {spec.redis.name} (field absent)")
-    elif instance.authorized_network != network:
-        found.deviate("redis_network", f"{instance.authorized_network} (network of {spec.redis.name})", network)
+        return
+    # A short name on the wire is the resource's own project's network.
+    theirs = network_path(instance.authorized_network_project or inv.project, instance.authorized_network)
+    ours = network_path(connector.network_project or inv.project, connector.network)
+    if theirs != ours:
+        here = network_path(inv.project, "")
+        if theirs.startswith(here) and ours.startswith(here):  # both this project's: the short names say it
+            theirs, ours = theirs.removeprefix(here), ours.removeprefix(here)
+        found.deviate("redis_network", f"{theirs} (network of {spec.redis.name})", ours)
 
 
 def _named_connectors_exist(found: Findings, spec: Checklist, inv: Inventory) -> None:

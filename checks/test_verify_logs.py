@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from mobius_gate.fixes import enable_api
 from mobius_gate.manual_fixes import read_logs
+from mobius_gate.observed import LogEntry
 from mobius_gate.redact import redact
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.subjects import Deployed, services
+from mobius_gate.rules.worker_logs import read_start
+from mobius_gate.symptoms import STARTS_THEN_SHUTS_DOWN
 from mobius_gate.verdict import Verdict
-
-ERROR_SEVERITIES = ("ERROR", "CRITICAL", "ALERT", "EMERGENCY")
 
 
 @check("VER-LOGS", services(lambda svc: bool(svc.log_lines)), section="4.3 Worker Verification")
@@ -26,6 +27,9 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
     > [SCRAPER WORKER] Scraper worker started in background thread
     > Starting chunking worker...
     > Starting embedding worker...
+
+    An entry counts as a start line only when it is that line (not ``<line> failed: ...``);
+    a shutdown or ERROR line after them means the worker started, then stopped.
     """
     inv, lines = judge.inv, it.spec.log_lines
     expected = "; ".join(lines)
@@ -40,8 +44,8 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
         )
     known = it.service.latest_created_revision or it.service.latest_ready_revision
     revision = known or "(unknown revision)"
-    entries = inv.latest_logs_of(it.name)
-    missing = [line for line in lines if not any(line in e.text for e in entries)]
+    reading = read_start(inv.latest_logs_of(it.name), lines)
+    missing = reading.missing
     searched = inv.log_start_searched(it.name)
     if len(missing) == len(lines) and searched is False:
         # The query began after the revision started (or its start is unknown): the lines may predate it.
@@ -50,9 +54,8 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
             f"(searched since {_when(inv.log_entries)}); widen --logs-since or read the logs by hand"
         )
     if missing:
-        errors = [e for e in entries if (e.severity or "").upper() in ERROR_SEVERITIES]
         # A request log has no text: its evidence is the request (``GET URL → 500``), never an empty line.
-        evidence = f"; it logged {redact(errors[-1].evidence)!r}" if errors else ""
+        evidence = f"; it logged {redact(reading.last_error.evidence)!r}" if reading.last_error else ""
         shown = ", ".join(repr(line) for line in missing)
         return judge.failed(
             f"revision {revision} logged {len(lines) - len(missing)} of {len(lines)} start lines; "
@@ -61,6 +64,8 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
             actual=f"missing {len(missing)} line(s)",
             fix=judge.then(read_logs(judge.requirement, it.name, [it.name], judge.where)),
         )
+    if reading.stopped is not None:
+        return _stopped(it, judge, revision, reading.stopped)
     if known is None:
         # Without the latest revision the lines may come from an older one: never a pass on that.
         return judge.errored(
@@ -73,3 +78,19 @@ def test_worker_start_lines(it: Deployed, judge: Judge) -> Verdict:
 def _when(section: object) -> str:
     since = getattr(section, "searched_since", None)
     return since.strftime("%Y-%m-%d %H:%M UTC") if since else "an unrecorded time"
+
+
+def _stopped(it: Deployed, judge: Judge, revision: str, stop: LogEntry) -> Verdict:
+    """All start lines, then a stop or an ERROR line: the worker started, then stopped."""
+    level = (stop.severity or "DEFAULT").upper()
+    note = (
+        f'"{STARTS_THEN_SHUTS_DOWN}": CPU throttling starves its background thread '
+        "(redeploy with --no-cpu-throttling), or it crashed: read its logs after the start lines"
+    )
+    return judge.failed(
+        f"revision {revision} logged all start lines, then {level} {redact(stop.evidence)!r}: "
+        f"the worker started, then stopped ({STARTS_THEN_SHUTS_DOWN})",
+        expected="the start lines, then no shutdown or ERROR line",
+        actual=f"{level} {redact(stop.evidence)!r} after the start lines",
+        fix=judge.then(read_logs(judge.requirement, it.name, [it.name], judge.where), note=note),
+    )

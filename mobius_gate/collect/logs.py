@@ -36,6 +36,7 @@ from mobius_gate.collect.checklist_inputs import checklist_of, services_of
 from mobius_gate.collect.errors import section_for_error
 from mobius_gate.collect.normalize_logs import to_log_entry as entry_parts
 from mobius_gate.inventory import LogEntry, LogSection
+from mobius_gate.rules.worker_logs import STOP_LINES
 from mobius_gate.spec import Checklist
 
 #: Entries per page and in total: the filter keeps the volume to a few lines per revision.
@@ -74,7 +75,7 @@ def log_filter(
         f'timestamp>="{_stamp(since)}"',
     ]
     if lines:
-        wanted = _any_of(lines)
+        wanted = _any_of([*lines, *STOP_LINES])  # a stop after the start lines is judged too
         errors = "severity>=ERROR"
         if errors_since is not None and errors_since > since:
             errors = f'(severity>=ERROR AND timestamp>="{_stamp(errors_since)}")'

@@ -13,10 +13,21 @@ from mobius_gate.collect.wire_values import as_int, path_segment, short_name, to
 from mobius_gate.inventory import RedisInstance, Secret, SecretVersion, SqlInstance, VpcConnector
 
 
-def role_members(policy: Any, role: str = "roles/run.invoker") -> list[str]:
-    """Members bound to ``role`` in an IAM policy (message or JSON dict)."""
+def role_members(policy: Any, role: str = "roles/run.invoker", conditional: bool | None = None) -> list[str]:
+    """Members bound to ``role`` in an IAM policy (message or JSON dict).
+
+    ``conditional`` None: every binding; False: unconditional ones only; True: only those with an
+    IAM condition (a conditional grant may not hold: expired, other resource; never a plain one).
+    """
     data = to_wire(policy)
-    return sorted({m for b in data.get("bindings") or [] if b.get("role") == role for m in b.get("members") or []})
+    return sorted(
+        {
+            m
+            for b in data.get("bindings") or []
+            if b.get("role") == role and conditional in (None, bool(b.get("condition")))
+            for m in b.get("members") or []
+        }
+    )
 
 
 def redis_from_wire(data: Any) -> RedisInstance:
@@ -32,6 +43,8 @@ def redis_from_wire(data: Any) -> RedisInstance:
         redis_version=inst.get("redisVersion"),
         connect_mode=inst.get("connectMode") or "DIRECT_PEERING",  # the API's documented default
         authorized_network=short_name(inst.get("authorizedNetwork")),
+        authorized_network_project=path_segment(inst.get("authorizedNetwork"), "projects"),
+        auth_enabled=bool(inst.get("authEnabled", False)),
         host=inst.get("host") or None,
         port=as_int(inst.get("port")),
         transit_encryption_mode=inst.get("transitEncryptionMode") or None,
@@ -55,6 +68,7 @@ def connector_from_wire(data: Any) -> VpcConnector:
         # A connector created with --subnet has no network on the wire: the subnet's
         # name is not a network name, so the network stays unknown (None) here.
         network=short_name(conn.get("network")),
+        network_project=path_segment(conn.get("network"), "projects"),
         ip_cidr_range=conn.get("ipCidrRange") or None,
         subnet=short_name(subnet.get("name")),
         subnet_project=subnet.get("projectId") or None,
@@ -63,14 +77,20 @@ def connector_from_wire(data: Any) -> VpcConnector:
     )
 
 
-def secret_from_wire(data: Any, versions: list[Any] | None = None, accessors: list[str] | None = None) -> Secret:
-    """A Secret Manager v1 ``Secret`` (+ its versions and accessor members) → :class:`Secret`."""
+def secret_from_wire(
+    data: Any,
+    versions: list[Any] | None = None,
+    accessors: list[str] | None = None,
+    conditional_accessors: list[str] | None = None,
+) -> Secret:
+    """A Secret Manager v1 ``Secret`` (+ its versions and accessor members, plain and conditional) → :class:`Secret`."""
     secret = to_wire(data)
     return Secret(
         name=short_name(secret.get("name")) or "",
         versions=None if versions is None else [version_from_wire(v) for v in versions],
         aliases={str(k): str(v) for k, v in (secret.get("versionAliases") or {}).items()},
         accessors=accessors,
+        conditional_accessors=conditional_accessors or [],
     )
 
 

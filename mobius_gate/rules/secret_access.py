@@ -78,7 +78,8 @@ def _judge_access(service: str, account: str, secret: Secret, project: ProjectGr
 
     Access is granted on the secret's own IAM policy or on the project's (a role in
     :data:`~mobius_gate.inventory.SECRET_ACCESS_ROLES`). It is a failure only when both
-    policies were read and neither grants it; an unread policy makes it "cannot confirm".
+    policies were read and neither grants it; an unread policy, or a grant only under an IAM
+    condition (on either policy), makes it "cannot confirm".
     """
     on_secret = secret.accessors is not None and _holds(secret.accessors, account)
     if on_secret or project.grants(account):
@@ -88,8 +89,13 @@ def _judge_access(service: str, account: str, secret: Secret, project: ProjectGr
         unknown.append(project.cause)
     elif _holds(project.conditional, account):
         unknown.append("only a conditional project-level grant")
+    conditional = _holds(secret.conditional_accessors, account)
+    if conditional:
+        unknown.append("its condition is not evaluated")
     if secret.accessors is None or unknown:
         secret_side = "accessors not read" if secret.accessors is None else "not on the secret's IAM policy"
+        if conditional:
+            secret_side = "only a conditional grant on the secret's IAM policy"
         found.cannot_confirm(f"access for {service} ({'; '.join([secret_side, *unknown])})")
         return False
     found.deviate(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mobius_gate import credentials
@@ -67,20 +67,35 @@ def redis_address(var: EnvVar | None, default_port: int) -> str:
 class RedisUrl:
     """What a REDIS_URL makes redis-py dial: scheme, ``host:port``, database index (never credentials).
 
-    ``db`` follows redis-py's ``from_url``: a ``?db=N`` query wins over the path; no path
-    (or ``/``) is database 0, the client's default. A path that is no number is kept in
-    ``db_text`` with ``db`` None (a deviation: the checklist writes ``/0``).
+    ``db`` follows redis-py's ``from_url`` (:func:`redis_db`): a ``?db=N`` query wins over the
+    path; no path (or ``/``) is database 0, the client's default; ``/00`` is database 0 too. A
+    path that is no number is kept in ``db_text`` with ``db`` None (a deviation: the checklist
+    writes ``/0``). Two URLs are equal when redis-py dials them alike: ``db_text`` is not compared.
     """
 
     scheme: str
     address: str
     db: int | None
-    db_text: str
+    db_text: str = field(compare=False)
     #: Fingerprint of the user:password part (sealed), to tell "same address, other credentials".
     userinfo: str
+    #: The database as compared: the index, or the text when it is no number.
+    db_key: str = ""
+    #: Whether the URL carries a password (``redis://:PASSWORD@host``): Redis AUTH needs one.
+    password: bool = field(default=False, compare=False)
 
     def shown(self) -> str:
         return f"{self.scheme}://{self.address}/{self.db_text}"
+
+
+def redis_db(path: str, query: str) -> tuple[int | None, str]:
+    """(database index, its text) as redis-py's ``parse_url`` reads them: ``?db=`` first, then the
+    path without its slashes as an integer (``/00`` → 0); none → 0. Not a number → (None, text)."""
+    given = parse_qs(query).get("db")
+    text = unquote(given[0]) if given else unquote(path).replace("/", "")
+    if not text:
+        return 0, "0"
+    return (int(text), text) if text.strip().isdigit() else (None, text)
 
 
 def parse_redis_url(value: str | None, default_port: int) -> RedisUrl | None:
@@ -90,12 +105,12 @@ def parse_redis_url(value: str | None, default_port: int) -> RedisUrl | None:
         return None
     try:
         parts = urlsplit(value.strip())
+        password = bool(parts.password)
     except ValueError:
         return None
     scheme = parts.scheme.lower()
     if scheme not in ("redis", "rediss"):
         return None
-    query = parse_qs(parts.query).get("db")
-    text = query[0] if query else unquote(parts.path).strip("/") or "0"
-    db = int(text) if text.isdigit() else None
-    return RedisUrl(scheme, address, db, text, parts.netloc.rpartition("@")[0])
+    db, text = redis_db(parts.path, parts.query)
+    key = str(db) if db is not None else text
+    return RedisUrl(scheme, address, db, text, parts.netloc.rpartition("@")[0], key, password)

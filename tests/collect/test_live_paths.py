@@ -236,7 +236,7 @@ def test_log_filter_is_one_documented_query_with_an_rfc3339_utc_timestamp() -> N
     assert query.startswith('resource.type="cloud_run_revision" AND ')
     assert 'resource.labels.service_name=("chat-worker" OR "ingest-worker")' in query
     assert 'timestamp>="2026-11-27T23:30:00Z"' in query
-    assert 'textPayload:("worker \\"ready\\"")' in query
+    assert 'textPayload:("worker \\"ready\\"" OR "Shutting down" OR ' in query  # uvicorn's stop lines too
     assert "severity>=ERROR" in query
 
 

@@ -288,6 +288,8 @@ def test_redis_instance_from_message() -> None:
         "redis_version": "REDIS_7_0",
         "connect_mode": "PRIVATE_SERVICE_ACCESS",
         "authorized_network": "default",
+        "authorized_network_project": "p",
+        "auth_enabled": False,
         "host": "10.64.0.3",
         "port": 6379,
         "transit_encryption_mode": None,
