@@ -87,8 +87,6 @@ def service_from_v2(
     terminal = svc.get("terminalCondition") or {}
     ready, reconciling = v2_readiness(svc)
     latest_ready = short_name(svc.get("latestReadyRevision"))
-    manual = as_int(service_scaling.get("manualInstanceCount")) or 0
-    manual = manual if service_scaling.get("scalingMode") == "MANUAL" else None
     own = (path_segment(name, "projects"),)
     return Service(
         name=short_name(name) or name,
@@ -100,14 +98,7 @@ def service_from_v2(
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
         cpu_always_allocated=False if resources.get("cpuIdle") is True else None,
-        # minInstanceCount absent = 0; a service-level minimum adds to the revision's. Manual
-        # scaling (ServiceScaling.scalingMode MANUAL) runs exactly manualInstanceCount (absent = 0).
-        min_instances=_manual_or(
-            manual,
-            max_of(as_int(scaling.get("minInstanceCount")) or 0, as_int(service_scaling.get("minInstanceCount"))),
-        ),
-        max_instances=_manual_or(manual, as_int(scaling.get("maxInstanceCount"))),
-        manual_instances=manual,
+        **_v2_scaling(scaling, service_scaling),
         timeout_seconds=duration_s(template.get("timeout")) or DEFAULT_TIMEOUT_S,
         **_v2_vpc_access(template.get("vpcAccess") or {}),
         cloudsql_instances=[
@@ -196,9 +187,29 @@ def _interfaces_annotation(text: str | None) -> Any:
         raise WireError(f"run.googleapis.com/network-interfaces is not JSON: {text!r}") from None
 
 
-def _manual_or(manual: int | None, automatic: int | None) -> int | None:
-    """The effective instance bound: the manual count under manual scaling, else the automatic bound."""
-    return automatic if manual is None else manual
+def _scaling(manual: int | None, low: int | None, high: int | None) -> dict[str, int | None]:
+    """Effective min/max instances: manual scaling runs exactly ``manual`` instances, whatever min/max say."""
+    if manual is None:
+        return {"min_instances": low, "max_instances": high, "manual_instances": None}
+    return {"min_instances": manual, "max_instances": manual, "manual_instances": manual}
+
+
+def _v2_scaling(scaling: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, int | None]:
+    """Template scaling; minInstanceCount absent = 0 and a service-level minimum adds to it.
+
+    ``ServiceScaling.scalingMode`` MANUAL runs exactly ``manualInstanceCount`` (absent = 0, proto3).
+    """
+    manual = (as_int(service.get("manualInstanceCount")) or 0) if service.get("scalingMode") == "MANUAL" else None
+    low = max_of(as_int(scaling.get("minInstanceCount")) or 0, as_int(service.get("minInstanceCount")))
+    return _scaling(manual, low, as_int(scaling.get("maxInstanceCount")))
+
+
+def _knative_scaling(tpl_ann: Mapping[str, Any], svc_ann: Mapping[str, Any]) -> dict[str, int | None]:
+    """Revision-template min/maxScale bounded by the service-level ones; or the service's manual count."""
+    is_manual = str(svc_ann.get(A_SCALING_MODE, "")).lower() == "manual"
+    manual = (as_int(svc_ann.get(A_MANUAL_COUNT)) or 0) if is_manual else None
+    low = max_of(as_int(tpl_ann.get(A_MIN_SCALE)) or 0, as_int(svc_ann.get(A_SERVICE_MIN)))
+    return _scaling(manual, low, min_of(as_int(tpl_ann.get(A_MAX_SCALE)), as_int(svc_ann.get(A_SERVICE_MAX))))
 
 
 def same_project(project: str | None, own: tuple[str | None, ...]) -> bool | None:
@@ -277,8 +288,6 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
     ready_status = None if ready_cond is None else str(ready_cond.get("status"))
     traffic = status.get("traffic") or spec.get("traffic") or []
     latest_ready = status.get("latestReadyRevisionName") or None
-    manual = as_int(svc_ann.get(A_MANUAL_COUNT)) or 0
-    manual = manual if str(svc_ann.get(A_SCALING_MODE, "")).lower() == "manual" else None
     own = (project, meta.get("namespace"))
     return Service(
         name=name,
@@ -290,11 +299,7 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
         cpu_always_allocated=knative_cpu_always_allocated(doc),
-        min_instances=_manual_or(
-            manual, max_of(as_int(tpl_ann.get(A_MIN_SCALE)) or 0, as_int(svc_ann.get(A_SERVICE_MIN)))
-        ),
-        max_instances=_manual_or(manual, min_of(as_int(tpl_ann.get(A_MAX_SCALE)), as_int(svc_ann.get(A_SERVICE_MAX)))),
-        manual_instances=manual,
+        **_knative_scaling(tpl_ann, svc_ann),
         timeout_seconds=as_int(tpl_spec.get("timeoutSeconds")) or DEFAULT_TIMEOUT_S,
         **_knative_vpc_access(tpl_ann, project or meta.get("namespace"), region),
         cloudsql_instances=[s.strip() for s in (tpl_ann.get(A_CLOUDSQL) or "").split(",") if s.strip()],
