@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import Step, invoker_binding
+from dataclasses import replace
+
+from mobius_gate.fixes import RUN_INVOKER, Step, invoker_binding
 from mobius_gate.requirements import check
 from mobius_gate.rules.cloudsql import attached_instance_missing
 from mobius_gate.rules.common import Findings, shown
@@ -12,6 +14,10 @@ from mobius_gate.rules.subjects import Deployed, services
 from mobius_gate.verdict import Verdict
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+#: Predefined roles holding ``run.routes.invoke`` (Cloud Run IAM roles reference: run.invoker,
+#: run.servicesInvoker; run.admin has run.*, run.developer run.routes.*). roles/owner and
+#: roles/editor cannot be granted to allUsers.
+INVOKE_ROLES = (RUN_INVOKER, "roles/run.servicesInvoker", "roles/run.admin", "roles/run.developer")
 WORKER_ENTRYPOINT = "app.worker_server:app"
 
 
@@ -44,44 +50,74 @@ def test_cloudsql_attached(it: Deployed, judge: Judge) -> Verdict:
 
 @check("SVC-INGRESS", services(lambda svc: svc.public is not None))
 def test_ingress(it: Deployed, judge: Judge) -> Verdict:
-    """§3: public services allow unauthenticated calls; mobius-dbt-ui must not.
+    """§3, §4.2: public services allow unauthenticated calls at their run.app URL; mobius-dbt-ui must not.
 
     With Cloud Run's invoker IAM check off (``invokerIamDisabled``) anyone may invoke,
     whatever the policy says: public for a public service, a failure for a private one.
+    Any role granting ``run.routes.invoke`` (roles/run.admin, ...) to allUsers makes it public.
+    The default run.app URL must stay on for public and probed services (§4.2 curls it).
 
     > --allow-unauthenticated
     > --allow-unauthenticated=false
+    > curl https://mobius-chat-api-xxx.run.app/health
     """
-    members = it.service.invoker_members
-    if members is None and is_snapshot(judge.inv):
-        return judge.na("a snapshot carries no IAM policy (judged on live only)")
-    if members is None:
-        return judge.errored("cannot confirm access: IAM policy not read")
     found = Findings()
     steps: list[Step] = []
-    check_off = it.service.invoker_iam_disabled
-    if it.spec.public:
-        if "allUsers" not in members and check_off is not True:
-            found.deviate("allUsers roles/run.invoker", "granted", "not granted")
-            steps.append(invoker_binding(it.spec, judge.where, "allUsers", add=True))
-        found.compare("ingress", "all", it.service.ingress)
-        if it.service.ingress not in (None, "all"):
-            steps += judge.update(it.spec, ingress="all").steps
-        who = "anyone (invoker IAM check off)" if check_off and "allUsers" not in members else "allUsers"
-        ok = f"public: {who} may invoke, ingress all"
-    else:
-        for member in PUBLIC_MEMBERS:
-            if member in members:
-                found.deviate(f"{member} roles/run.invoker", "not granted", "granted")
-                steps.append(invoker_binding(it.spec, judge.where, member, add=False))
-        if check_off is None:
-            found.cannot_confirm("that the invoker IAM check is on (field absent)")
-        elif check_off:
-            found.deviate("invoker IAM check", "on", "off (invokerIamDisabled: anyone may invoke)")
-            steps += judge.update(it.spec, invoker_iam_check=True).steps
-        ok = "private: invoker IAM check on; neither allUsers nor allAuthenticatedUsers may invoke"
+    note = _default_url(it, judge, found)
+    members = it.service.invoker_members
+    if members is None and not found.wrong and not (it.service.invoker_iam_disabled and not it.spec.public):
+        if is_snapshot(judge.inv):
+            return judge.na("a snapshot carries no IAM policy (judged on live only)")
+        return judge.errored("cannot confirm access: IAM policy not read")
+    ok = _public(it, judge, found, steps) if it.spec.public else _private(it, judge, found, steps)
     what = "not publicly invocable" if it.spec.public else "publicly invocable, must require authentication"
-    return judge.findings(found, what=what, fix=judge.fix(steps), ok=ok)
+    if note and len(found.wrong) == 1:
+        what = "its default run.app URL is disabled"
+    return judge.findings(found, what=what, fix=judge.fix(steps, note), ok=ok)
+
+
+def _default_url(it: Deployed, judge: Judge, found: Findings) -> str | None:
+    """The run.app URL is disabled on a public or probed service: a deviation, and the command to restore it."""
+    if it.service.default_uri_disabled is not True or not (it.spec.public or it.spec.health_path):
+        return None
+    found.deviate("default run.app URL", "enabled", "disabled (defaultUriDisabled)")
+    inv = judge.inv
+    return f"gcloud run services update {it.name} --default-url --region={inv.region} --project={inv.project}"
+
+
+def _public(it: Deployed, judge: Judge, found: Findings, steps: list[Step]) -> str:
+    members, check_off = it.service.invoker_members, it.service.invoker_iam_disabled
+    if members is not None and "allUsers" not in members and check_off is not True:
+        found.deviate("allUsers roles/run.invoker", "granted", "not granted")
+        steps.append(invoker_binding(it.spec, judge.where, "allUsers", add=True))
+    found.compare("ingress", "all", it.service.ingress)
+    if it.service.ingress not in (None, "all"):
+        steps += judge.update(it.spec, ingress="all").steps
+    who = "anyone (invoker IAM check off)" if check_off and "allUsers" not in (members or []) else "allUsers"
+    return f"public: {who} may invoke, ingress all"
+
+
+def _private(it: Deployed, judge: Judge, found: Findings, steps: list[Step]) -> str:
+    members, check_off = it.service.invoker_members, it.service.invoker_iam_disabled
+    grants = {RUN_INVOKER: list(members or []), **it.service.public_grants}
+    for role, holders in grants.items():
+        for member in (m for m in PUBLIC_MEMBERS if m in holders):
+            if role in INVOKE_ROLES:
+                found.deviate(f"{member} {role}", "not granted", "granted")
+                steps.append(_remove(it, judge, member, role))
+            elif role.startswith(("projects/", "organizations/")):
+                found.cannot_confirm(f"whether custom role {role} granted to {member} includes run.routes.invoke")
+    if check_off is None:
+        found.cannot_confirm("that the invoker IAM check is on (field absent)")
+    elif check_off:
+        found.deviate("invoker IAM check", "on", "off (invokerIamDisabled: anyone may invoke)")
+        steps += judge.update(it.spec, invoker_iam_check=True).steps
+    return "private: invoker IAM check on; neither allUsers nor allAuthenticatedUsers may invoke"
+
+
+def _remove(it: Deployed, judge: Judge, member: str, role: str) -> Step:
+    step = invoker_binding(it.spec, judge.where, member, add=False)
+    return step if role == RUN_INVOKER else replace(step, params={**step.params, "role": role})
 
 
 @check("SVC-COMMAND", services(lambda svc: svc.command is not None or svc.args is not None))

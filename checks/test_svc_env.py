@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mobius_gate.fixes import Step, env_fix_value, move_to_secret, reference_secret, secret_fix, secret_to_plain
+from mobius_gate.fixes import Fix, Step, env_fix_value, move_to_secret, reference_secret, secret_fix, secret_to_plain
+from mobius_gate.inventory import SecretKeyRef
 from mobius_gate.requirements import check
 from mobius_gate.rules.judge import Judge
 from mobius_gate.rules.secret_access import unresolved
@@ -40,6 +41,8 @@ def test_env_value(it: Deployed, judge: Judge) -> Verdict:
     var = it.service.env_value(name)
     if var is None:
         return fail(f"{name} is not set", "unset")
+    if dup := _duplicated(it, name):
+        return fail(f"{name} is set {dup}", dup)
     if var.secret_ref is not None:
         if any_value:
             return judge.passed(f"{name} is set {describe_env(var)}", details=details)
@@ -54,7 +57,8 @@ def test_env_value(it: Deployed, judge: Judge) -> Verdict:
     if any_value and not value.strip():
         return fail(f"{name} is empty", "empty")
     if any_value and (why := leftover(value)):
-        return fail(f"{name} is a template leftover ({why})", describe_env(var))
+        kind = "not a production value" if why.startswith("a local address") else "a template leftover"
+        return fail(f"{name} is {kind} ({why})", describe_env(var))
     if any_value:
         return judge.passed(f"{name} is set", details=details)
     if value != required:
@@ -77,6 +81,12 @@ def test_secret_reference(it: Deployed, judge: Judge) -> Verdict:
     var = it.service.env_value(name)
     plain = var is not None and var.secret_ref is None
     fix = judge.fix(reference_secret(judge.requirement, it.spec, judge.where, name, ref, remove_plain=plain).steps)
+    if var is not None and (dup := _duplicated(it, name)):
+        return judge.failed(
+            f"{name} is set {dup}", expected=f"secret {ref}, once", actual=dup, details=details, fix=fix
+        )
+    if var is not None and var.secret_ref is not None and var.secret_ref.same_project is not True:
+        return _other_project(it, judge, var.secret_ref, ref, fix)
     if var is not None and var.secret_ref is not None:
         actual = f"{var.secret_ref.secret}:{var.secret_ref.version}"
         if actual == ref:
@@ -86,6 +96,29 @@ def test_secret_reference(it: Deployed, judge: Judge) -> Verdict:
     reason = f"{name} is a plain env value, not from Secret Manager" if plain else f"{name} is not set"
     actual = "plain value (masked)" if plain else "unset"
     return judge.failed(reason, expected=f"secret {ref}", actual=actual, details=details, fix=fix)
+
+
+def _duplicated(it: Deployed, name: str) -> str | None:
+    """``twice (…, …)`` when the service lists ``name`` more than once (which entry wins is unclear)."""
+    entries = it.service.env_entries(name)
+    if len(entries) < 2:
+        return None
+    times = "twice" if len(entries) == 2 else f"{len(entries)} times"
+    return f"{times} ({', '.join(describe_env(var) for var in entries)}): a duplicate entry"
+
+
+def _other_project(it: Deployed, judge: Judge, found: SecretKeyRef, ref: str, fix: Fix) -> Verdict:
+    """A reference into another project (fail), or a project number that cannot be matched (error)."""
+    name, details = it.key, {"env": it.key}
+    actual = f"projects/{found.project}/secrets/{found.secret}:{found.version}"
+    if found.same_project is None:
+        reason = (
+            f"cannot confirm {name} comes from this project's {ref}: it names project number {found.project}, "
+            f"which cannot be matched with {judge.inv.project}"
+        )
+        return judge.errored(reason, details=details, fix=fix)
+    reason = f"{name} references a secret of another project ({found.project}), not {judge.inv.project}'s"
+    return judge.failed(reason, expected=f"{ref} in {judge.inv.project}", actual=actual, details=details, fix=fix)
 
 
 def _resolves(it: Deployed, judge: Judge, secret: str, version: str) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mobius_gate.fixes import Fix
 from mobius_gate.requirements import check
 from mobius_gate.rules.common import Findings
 from mobius_gate.rules.judge import Judge
@@ -53,18 +54,46 @@ def test_min_instances(it: Deployed, judge: Judge) -> Verdict:
     want = it.spec.min_instances or 0
     actual = it.service.min_instances
     found = Findings()
-    found.compare("min instances", f">= {want}", actual, same=actual is not None and actual >= want)
-    fix = judge.update(it.spec, min_instances=want)
-    return judge.findings(found, what="may scale to zero", fix=fix, ok=f"min instances {actual} >= {want}")
+    found.compare(_label(it, "min instances"), f">= {want}", actual, same=actual is not None and actual >= want)
+    fix = _manual_fix(it, judge) or judge.update(it.spec, min_instances=want)
+    manual = it.service.manual_instances
+    what = "may scale to zero" if manual is None else f"manual instances {manual}: fewer than min {want}"
+    return judge.findings(found, what=what, fix=fix, ok=f"{_label(it, 'min instances')} {actual} >= {want}")
+
+
+def _label(it: Deployed, label: str) -> str:
+    """``label``, or what stands in for it under service-level manual scaling."""
+    return label if it.service.manual_instances is None else "manual instances"
+
+
+def _manual_fix(it: Deployed, judge: Judge) -> Fix | None:
+    """Under manual scaling the template's min/max are ignored: back to automatic scaling (one command)."""
+    if it.service.manual_instances is None:
+        return None
+    bounds = " ".join(
+        f"--{flag}={value}"
+        for flag, value in (("min-instances", it.spec.min_instances), ("max-instances", it.spec.max_instances))
+        if value is not None
+    )
+    inv = judge.inv
+    command = (
+        f"gcloud run services update {it.name} --scaling=auto {bounds} --region={inv.region} --project={inv.project}"
+    )
+    note = f"service-level manual scaling pins {it.service.manual_instances} instance(s): {command}"
+    return judge.fix(note=note)
 
 
 def _equal(it: Deployed, judge: Judge, label: str, flag: str, attr: str) -> Verdict:
     """One numeric Cloud Run setting equal to the checklist's."""
     want = getattr(it.spec, attr)
     found = Findings()
-    found.compare(label, want, getattr(it.service, attr))
-    fix = judge.update(it.spec, **{attr: want})
-    return judge.findings(found, what=f"{label} not {want} ({flag})", fix=fix, ok=f"{label} {want}")
+    manual = attr == "max_instances" and it.service.manual_instances is not None
+    found.compare(_label(it, label) if manual else label, want, getattr(it.service, attr))
+    fix = (_manual_fix(it, judge) if manual else None) or judge.update(it.spec, **{attr: want})
+    what = f"{label} not {want} ({flag})"
+    if manual:
+        what = f"manual instances {it.service.manual_instances} (service-level manual scaling), not {label} {want}"
+    return judge.findings(found, what=what, fix=fix, ok=f"{_label(it, label) if manual else label} {want}")
 
 
 @check("SVC-MAX-INSTANCES", services(lambda svc: svc.max_instances is not None))

@@ -22,6 +22,7 @@ from mobius_gate.collect.normalize_logs import log_entry_from_wire, request_summ
 from mobius_gate.collect.normalize_resources import (
     api_name_from_wire,
     connector_from_wire,
+    public_grants,
     redis_from_wire,
     role_members,
     secret_from_wire,
@@ -79,6 +80,7 @@ __all__ = [
     "knative_cpu_always_allocated",
     "log_entry_from_wire",
     "path_segment",
+    "public_grants",
     "redis_from_wire",
     "request_summary",
     "role_members",

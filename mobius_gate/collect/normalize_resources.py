@@ -30,6 +30,21 @@ def role_members(policy: Any, role: str = "roles/run.invoker", conditional: bool
     )
 
 
+#: Members that make whatever role they hold public.
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+
+
+def public_grants(policy: Any, skip: str = "roles/run.invoker") -> dict[str, list[str]]:
+    """allUsers / allAuthenticatedUsers per role of an IAM policy, except on ``skip`` (read as members)."""
+    grants: dict[str, set[str]] = {}
+    for binding in to_wire(policy).get("bindings") or []:
+        role = binding.get("role") or ""
+        public = [m for m in binding.get("members") or [] if m in PUBLIC_MEMBERS]
+        if role != skip and public:
+            grants.setdefault(role, set()).update(public)
+    return {role: sorted(members) for role, members in sorted(grants.items())}
+
+
 def redis_from_wire(data: Any) -> RedisInstance:
     """A Memorystore v1 ``Instance`` → :class:`RedisInstance`."""
     inst = to_wire(data)

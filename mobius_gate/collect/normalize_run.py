@@ -45,6 +45,9 @@ A_EGRESS = "run.googleapis.com/vpc-access-egress"  # revision template
 A_NETWORK_INTERFACES = "run.googleapis.com/network-interfaces"  # revision template (Direct VPC)
 A_CLOUDSQL = "run.googleapis.com/cloudsql-instances"  # revision template
 A_SECRETS = "run.googleapis.com/secrets"  # revision template: alias:projects/N/secrets/NAME,...
+A_SCALING_MODE = "run.googleapis.com/scalingMode"  # service metadata: "manual" = a fixed instance count
+A_MANUAL_COUNT = "run.googleapis.com/manualInstanceCount"  # service metadata, with scalingMode manual
+A_DEFAULT_URL_DISABLED = "run.googleapis.com/default-url-disabled"  # service metadata: "true" = no run.app URL
 L_LOCATION = "cloud.googleapis.com/location"
 
 _V2_INGRESS = {
@@ -63,7 +66,9 @@ _LATEST = "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST"
 # --------------------------------------------------------------------------- Cloud Run v2
 
 
-def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Service:
+def service_from_v2(
+    data: Any, invoker_members: list[str] | None = None, public_grants: dict[str, list[str]] | None = None
+) -> Service:
     """A Cloud Run v2 ``Service`` (message or JSON dict) → :class:`Service`.
 
     ``cpu_always_allocated`` is False only when ``cpuIdle`` is present and true:
@@ -82,21 +87,18 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
     terminal = svc.get("terminalCondition") or {}
     ready, reconciling = v2_readiness(svc)
     latest_ready = short_name(svc.get("latestReadyRevision"))
+    own = (path_segment(name, "projects"),)
     return Service(
         name=short_name(name) or name,
         region=path_segment(name, "locations"),
         uri=svc.get("uri") or None,
         image=container.get("image"),
         service_account=template.get("serviceAccount") or None,
-        env=[_env_from_v2(e) for e in container.get("env") or []],
+        env=[_env_from_v2(e, own) for e in container.get("env") or []],
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
         cpu_always_allocated=False if resources.get("cpuIdle") is True else None,
-        # minInstanceCount absent = 0; a service-level minimum adds to the revision's.
-        min_instances=max_of(
-            as_int(scaling.get("minInstanceCount")) or 0, as_int(service_scaling.get("minInstanceCount"))
-        ),
-        max_instances=as_int(scaling.get("maxInstanceCount")),
+        **_v2_scaling(scaling, service_scaling),
         timeout_seconds=duration_s(template.get("timeout")) or DEFAULT_TIMEOUT_S,
         **_v2_vpc_access(template.get("vpcAccess") or {}),
         cloudsql_instances=[
@@ -106,7 +108,9 @@ def service_from_v2(data: Any, invoker_members: list[str] | None = None) -> Serv
         ],
         ingress=_V2_INGRESS.get(svc.get("ingress", "")),
         invoker_members=invoker_members,
+        public_grants=public_grants or {},
         invoker_iam_disabled=svc.get("invokerIamDisabled") is True,  # proto3 JSON omits false
+        default_uri_disabled=svc.get("defaultUriDisabled") is True,
         ready=ready,
         ready_message=seal_text(terminal.get("message")) or None,
         reconciling=reconciling,
@@ -183,15 +187,61 @@ def _interfaces_annotation(text: str | None) -> Any:
         raise WireError(f"run.googleapis.com/network-interfaces is not JSON: {text!r}") from None
 
 
-def _env_from_v2(var: Mapping[str, Any]) -> EnvVar:
+def _scaling(manual: int | None, low: int | None, high: int | None) -> dict[str, int | None]:
+    """Effective min/max instances: manual scaling runs exactly ``manual`` instances, whatever min/max say."""
+    if manual is None:
+        return {"min_instances": low, "max_instances": high, "manual_instances": None}
+    return {"min_instances": manual, "max_instances": manual, "manual_instances": manual}
+
+
+def _v2_scaling(scaling: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, int | None]:
+    """Template scaling; minInstanceCount absent = 0 and a service-level minimum adds to it.
+
+    ``ServiceScaling.scalingMode`` MANUAL runs exactly ``manualInstanceCount`` (absent = 0, proto3).
+    """
+    manual = (as_int(service.get("manualInstanceCount")) or 0) if service.get("scalingMode") == "MANUAL" else None
+    low = max_of(as_int(scaling.get("minInstanceCount")) or 0, as_int(service.get("minInstanceCount")))
+    return _scaling(manual, low, as_int(scaling.get("maxInstanceCount")))
+
+
+def _knative_scaling(tpl_ann: Mapping[str, Any], svc_ann: Mapping[str, Any]) -> dict[str, int | None]:
+    """Revision-template min/maxScale bounded by the service-level ones; or the service's manual count."""
+    is_manual = str(svc_ann.get(A_SCALING_MODE, "")).lower() == "manual"
+    manual = (as_int(svc_ann.get(A_MANUAL_COUNT)) or 0) if is_manual else None
+    low = max_of(as_int(tpl_ann.get(A_MIN_SCALE)) or 0, as_int(svc_ann.get(A_SERVICE_MIN)))
+    return _scaling(manual, low, min_of(as_int(tpl_ann.get(A_MAX_SCALE)), as_int(svc_ann.get(A_SERVICE_MAX))))
+
+
+def same_project(project: str | None, own: tuple[str | None, ...]) -> bool | None:
+    """Whether a path's ``project`` (id or number) is the service's own (``own``: its id and/or number).
+
+    No project named = the service's own. A project number cannot be compared with an id only
+    (nor an id with a number only): None, cannot tell.
+    """
+    if project is None:
+        return True
+    known = [o for o in own if o]
+    if project in known:
+        return True
+    if not any(o.isdigit() == project.isdigit() for o in known):
+        return None
+    return False
+
+
+def secret_ref(path: str, version: str, own: tuple[str | None, ...]) -> SecretKeyRef:
+    """A secret reference from a short name or ``projects/P/secrets/NAME``, with the project it names."""
+    project = path_segment(path, "projects")
+    same = same_project(project, own)
+    return SecretKeyRef(
+        secret=short_name(path) or "", version=version, project=None if same else project, same_project=same
+    )
+
+
+def _env_from_v2(var: Mapping[str, Any], own: tuple[str | None, ...]) -> EnvVar:
     ref = (var.get("valueSource") or {}).get("secretKeyRef")
     if ref:
-        return EnvVar(
-            name=var["name"],
-            secret_ref=SecretKeyRef(
-                secret=short_name(ref.get("secret")) or "", version=str(ref.get("version") or "latest")
-            ),
-        )
+        version = str(ref.get("version") or "latest")
+        return EnvVar(name=var["name"], secret_ref=secret_ref(str(ref.get("secret") or ""), version, own))
     return EnvVar(name=var["name"], value=seal(var["name"], var.get("value", "")))
 
 
@@ -238,24 +288,25 @@ def service_from_knative(doc: Mapping[str, Any], project: str | None = None) -> 
     ready_status = None if ready_cond is None else str(ready_cond.get("status"))
     traffic = status.get("traffic") or spec.get("traffic") or []
     latest_ready = status.get("latestReadyRevisionName") or None
+    own = (project, meta.get("namespace"))
     return Service(
         name=name,
         region=region,
         uri=status.get("url") or None,
         image=container.get("image"),
         service_account=tpl_spec.get("serviceAccountName") or None,
-        env=[_env_from_knative(e, aliases) for e in container.get("env") or []],
+        env=[_env_from_knative(e, aliases, own) for e in container.get("env") or []],
         command=seal_args(container.get("command") or []),
         args=seal_args(container.get("args") or []),
         cpu_always_allocated=knative_cpu_always_allocated(doc),
-        min_instances=max_of(as_int(tpl_ann.get(A_MIN_SCALE)) or 0, as_int(svc_ann.get(A_SERVICE_MIN))),
-        max_instances=min_of(as_int(tpl_ann.get(A_MAX_SCALE)), as_int(svc_ann.get(A_SERVICE_MAX))),
+        **_knative_scaling(tpl_ann, svc_ann),
         timeout_seconds=as_int(tpl_spec.get("timeoutSeconds")) or DEFAULT_TIMEOUT_S,
         **_knative_vpc_access(tpl_ann, project or meta.get("namespace"), region),
         cloudsql_instances=[s.strip() for s in (tpl_ann.get(A_CLOUDSQL) or "").split(",") if s.strip()],
         ingress=svc_ann.get(A_INGRESS) or DEFAULT_INGRESS,
         invoker_members=None,
         invoker_iam_disabled=as_bool(svc_ann.get(A_INVOKER_IAM_DISABLED)) is True,
+        default_uri_disabled=as_bool(svc_ann.get(A_DEFAULT_URL_DISABLED)) is True,
         # Knative condition status is True | False | Unknown; Unknown = the rollout is still running.
         ready=None if ready_status in (None, "Unknown") else ready_status == "True",
         ready_message=seal_text((ready_cond or {}).get("message")) or None,
@@ -290,30 +341,41 @@ def _knative_vpc_access(tpl_ann: Mapping[str, Any], project: str | None, region:
 
 
 def _secret_aliases(annotation: str | None) -> dict[str, str]:
-    """``run.googleapis.com/secrets`` (``alias:projects/N/secrets/NAME,...``) → alias → NAME."""
+    """``run.googleapis.com/secrets`` (``alias:projects/N/secrets/NAME,...``) → alias → full path."""
     aliases: dict[str, str] = {}
     for item in (annotation or "").split(","):
         alias, sep, path = item.strip().partition(":")
         if sep and alias:
-            aliases[alias] = short_name(path) or path
+            aliases[alias] = path
     return aliases
 
 
-def _env_from_knative(var: Mapping[str, Any], aliases: Mapping[str, str]) -> EnvVar:
+def _env_from_knative(var: Mapping[str, Any], aliases: Mapping[str, str], own: tuple[str | None, ...]) -> EnvVar:
     ref = (var.get("valueFrom") or {}).get("secretKeyRef")
     if ref:
         secret = str(ref.get("name") or "")
-        return EnvVar(
-            name=var["name"],
-            secret_ref=SecretKeyRef(
-                secret=aliases.get(secret, short_name(secret) or ""), version=str(ref.get("key") or "latest")
-            ),
-        )
+        version = str(ref.get("key") or "latest")
+        return EnvVar(name=var["name"], secret_ref=secret_ref(aliases.get(secret, secret), version, own))
     return EnvVar(name=var["name"], value=seal(var["name"], var.get("value", "")))
 
 
 def with_knative_cpu(service: Service, knative: Mapping[str, Any] | None) -> Service:
-    """``service`` with ``cpu_always_allocated`` from its v1 view (the only view that says it)."""
+    """``service`` with what only its v1 view says: CPU allocation, and the project *number* (namespace).
+
+    The number tells whether a secret path naming a project number (v2 paths often do) is this project's.
+    """
     if knative is None:
         return service
-    return service.model_copy(update={"cpu_always_allocated": knative_cpu_always_allocated(knative)})
+    number = str((knative.get("metadata") or {}).get("namespace") or "") or None
+    env = [_with_number(var, number) for var in service.env]
+    return service.model_copy(update={"cpu_always_allocated": knative_cpu_always_allocated(knative), "env": env})
+
+
+def _with_number(var: EnvVar, number: str | None) -> EnvVar:
+    """``var`` with an undecided secret project (a number) decided by the project's ``number``."""
+    ref = var.secret_ref
+    if ref is None or ref.same_project is not None or not number or not number.isdigit():
+        return var
+    same = ref.project == number
+    update = {"project": None if same else ref.project, "same_project": same}
+    return var.model_copy(update={"secret_ref": ref.model_copy(update=update)})

@@ -3,7 +3,8 @@
 Four views are combined:
 
 1. Cloud Run v2 ``services.list`` — the service definitions (one paged list).
-2. v2 ``services.getIamPolicy`` per service — members holding ``roles/run.invoker``.
+2. v2 ``services.getIamPolicy`` per service — members holding ``roles/run.invoker``, and
+   allUsers/allAuthenticatedUsers on any other role (roles/run.admin also grants invoking).
 3. v2 ``revisions.list`` of every service of the region at once (``services/-``) — each
    service's revisions newest first, for the Rollback Plan's previous ready revision.
 4. Cloud Run v1 (Knative) ``GET /apis/serving.knative.dev/v1/namespaces/{project}/services``
@@ -28,6 +29,7 @@ from mobius_gate.collect.calls import CallContext, describe, gapic_page
 from mobius_gate.collect.normalize import (
     L_LOCATION,
     WireError,
+    public_grants,
     role_members,
     service_from_v2,
     to_wire,
@@ -64,7 +66,8 @@ def collect(ctx: CallContext) -> Section[Service]:
         notes.append(f"Cloud Run revisions unreadable ({revisions_error}): the previous ready revision is unknown")
     services = []
     for message, policy in zip(raw, policies, strict=True):
-        service = service_from_v2(message, None if isinstance(policy, str) else policy)
+        members, grants = (None, {}) if isinstance(policy, str) else policy
+        service = service_from_v2(message, members, grants)
         if knative is not None:
             service = with_knative_cpu(service, knative.get(service.name))
         if revisions is not None:
@@ -80,8 +83,8 @@ def _require_templates(raw: list[Any]) -> None:
         raise WireError(f"Cloud Run returned {len(missing)} service(s) without a revision template: {missing[0]}")
 
 
-def _invokers(ctx: CallContext, name: str) -> list[str] | str:
-    """Members holding roles/run.invoker, or a one-line error."""
+def _invokers(ctx: CallContext, name: str) -> tuple[list[str], dict[str, list[str]]] | str:
+    """(members holding roles/run.invoker, public members of other roles), or a one-line error."""
     client = ctx.clients.run_services
     try:
         policy = ctx.call(
@@ -89,7 +92,7 @@ def _invokers(ctx: CallContext, name: str) -> list[str] | str:
         )
     except Exception as exc:  # a failed read is recorded as unknown, not raised
         return describe(exc)
-    return role_members(policy)
+    return role_members(policy), public_grants(policy)
 
 
 def _knative_view(ctx: CallContext) -> tuple[dict[str, dict[str, Any]] | None, str | None]:

@@ -16,11 +16,22 @@ _LEFTOVERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\.\.\."), "'...'"),
     (re.compile(r"\$\{?[A-Z][A-Z0-9_]*\}?"), "an unexpanded shell variable"),
     (re.compile(r"^\s*(changeme|change_me|replace_me|todo|tbd|fixme|xxx+)\s*$", re.IGNORECASE), "a placeholder"),
+    # the checklist's own placeholder form: https://mobius-os-xxx.run.app
+    (re.compile(r"(?<![A-Za-z0-9])xxx+(?![A-Za-z0-9])", re.IGNORECASE), "an 'xxx' placeholder"),
+    (re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL), "an unrendered {{ template }}"),
+    (re.compile(r"%[A-Za-z][A-Za-z0-9_]*%"), "an unexpanded %VARIABLE%"),
+    (re.compile(r"^\s*(null|none|nil|undefined|nan)\s*$", re.IGNORECASE), "a null literal"),
 )
+
+#: Hosts that are this machine, never a production endpoint.
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal")
 
 
 def leftover(value: str) -> str | None:
-    """Why ``value`` is a template leftover (``<prod-endpoint-id>``, ``...``, ``$PROD_PROJECT``), else None.
+    """Why ``value`` is a template leftover or no production value, else None.
+
+    Leftovers: ``<prod-endpoint-id>``, ``...``, ``$PROD_PROJECT``, ``-xxx.run.app``, ``{{ id }}``,
+    ``%ENDPOINT%``, ``null``/``None``/``undefined``; and a URL on this machine (``localhost``).
 
     Judged on the redacted value so a password that happens to contain ``$X``
     does not count, and nothing of the password is quoted back.
@@ -29,6 +40,23 @@ def leftover(value: str) -> str | None:
     for pattern, why in _LEFTOVERS:
         if pattern.search(shown):
             return why
+    return local_address(shown)
+
+
+def local_address(value: str) -> str | None:
+    """Why a URL/DSN points at this machine (``postgresql://u@localhost/db``), a development value; else None.
+
+    A Unix-socket ``?host=/cloudsql/...`` query overrides the URL's host, as libpq does.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if not parts.scheme or not host or "host" in parse_qs(parts.query):
+        return None
+    if host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost"):
+        return f"a local address ({host})"
     return None
 
 

@@ -128,6 +128,13 @@ def test_v2_json_and_export_yaml_of_one_service_load_alike(tmp_path: Path) -> No
     # CPU allocation: the export says it; v2 JSON alone cannot (unknown, never assumed conformant)
     assert from_yaml.cpu_always_allocated is True and from_json.cpu_always_allocated is None
     status.add("cpu_always_allocated")
+    # JWT_SECRET names projects/123456789012/...: the export's namespace is that number (this project's
+    # secret); v2 JSON alone knows only the project id, so it cannot tell (SVC-SECRET-REF: cannot confirm)
+    yaml_jwt, json_jwt = (s.env_value("JWT_SECRET").secret_ref for s in (from_yaml, from_json))
+    assert yaml_jwt.same_project is True and json_jwt.same_project is None and json_jwt.project == "123456789012"
+    assert yaml_jwt.model_copy(update={"same_project": None, "project": "123456789012"}) == json_jwt
+    status.add("env")
+    assert [v for v in from_yaml.env if v.secret_ref is None] == [v for v in from_json.env if v.secret_ref is None]
     assert from_yaml.model_dump(exclude=status) == from_json.model_dump(exclude=status)
 
 
