@@ -1,125 +1,78 @@
-"""Where a credential hides in a string: by its name, by its shape, by its place in a URL.
+"""Where a credential hides in a string: by its name, by its shape, by its place.
 
 The one detector the gate has. :mod:`mobius_gate.redact` masks or seals what it
 finds before anything enters the inventory or an output, and SVC-PLAINTEXT-CREDS
-asks :func:`credential_kind` why a plain env value is a credential.
+asks :func:`credential_kind` why a plain env value is a credential. Names and
+shapes are :mod:`mobius_gate.credential_words`; this module knows the *places*
+(:data:`PATTERNS`), i.e. how a message is tokenised into key and value:
 
-* **Names** (:func:`is_secret_name`): ``*PASSWORD*``, ``*PASS*``, ``*SECRET*``,
-  ``*TOKEN*``, ``*_KEY``, ``*_SK``, ``*_AUTH``, ``*CREDENTIAL*``... as words of an
-  env var, flag, query or JSON key name — but not ``*_NAME``/``*_ID``/``*_URL``/
-  ``*_FILE`` (they name or locate a secret) nor ``PUBLIC_KEY``, ``CACHE_KEY``...
-* **Shapes** (:data:`TOKEN_SHAPES`): well-known key prefixes (Google ``AIza``,
-  ``ya29.``, ``GOCSPX-``; OpenAI/Anthropic ``sk-``; Stripe ``sk_live_``; GitHub,
-  GitLab, Slack, AWS, SendGrid, npm, PyPI, Hugging Face; JWTs; PEM private keys)
-  and random-looking tokens (:func:`looks_random`).
-* **Places** (:data:`PATTERNS`): ``scheme://user:PASSWORD@``, ``scheme://TOKEN@``,
-  ``NAME=value`` and ``--flag[= ]value`` with a secret name, ``"name": value``,
-  ``Bearer``/``Basic`` credentials.
+* **URL userinfo**: ``scheme://user:PASSWORD@host`` — the password runs to the
+  ``@`` that starts the host, so it may hold ``@``, ``/`` and up to three spaces
+  (``postgresql://app:two words@/db``); ``scheme://TOKEN@host``.
+* **Key and value**: a credential-named key (:func:`is_secret_name`) then ``=``,
+  ``:`` (with or without a space), `` is `` or — after ``password``/``passwd``/
+  ``pwd``/``passphrase`` — whitespace; quoted values are taken whole.
+* **Query parameters**: every ``?``/``&`` parameter with a credential name or an
+  OAuth/signature name (``code``, ``sig``, ``X-Goog-Signature``, ``access_token``).
+* **Command-line flags**: ``--NAME VALUE``, ``--NAME=VALUE``, ``-NAME VALUE`` with a
+  credential name (``--secret``, ``--requirepass``, ``--api-key``), also inside a
+  printed list (``--token, VALUE``); ``-a VALUE`` (redis-cli) and ``-pVALUE`` (mysql).
+* **Headers and schemes**: ``Authorization:``/``Proxy-Authorization:`` (its
+  credential, after an optional scheme), ``Cookie:``/``Set-Cookie:`` (the whole
+  value), ``Bearer``/``Basic``/``Digest``/``Token`` in any case.
+* **Shapes**: known key prefixes, JWTs and random-looking tokens anywhere.
 
+What is left alone: references (``--secret=jwt-secret``, ``jwt-secret:latest``),
+placeholders, states (``hub-token=absent``), prose (``password is incorrect``,
+``bearer token``), ``name: reason`` where the name has a hyphen (every verdict
+starts ``[ID] resource: reason``), ports (``--port 8080``, ``-p 6379``,
+``host:5432/db``) and names that are *about* a credential (``token_count=3``).
 A detector, not a proof: a credential of no known shape under an ordinary name
-(``MY_SETTING=hunter2``) is not found. Collectors therefore also seal every
-value of a secret-named variable whole, whatever it looks like.
+(``MY_SETTING=hunter2``) is not found; collectors therefore also seal every value
+of a secret-named variable whole.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-#: Words that make a name secret wherever they stand (``DB_PASS``, ``CLIENT_SECRET``, ``AUTH_TOKEN``).
-_SECRET_WORDS = frozenset(
-    {
-        "PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "PASSCODE", "SECRET", "TOKEN", "CREDENTIAL",
-        "CREDENTIALS", "CREDS", "APIKEY", "SIG", "SIGNATURE",
-    }
-)  # fmt: skip
-#: Substrings that make one word secret (``DBPASSWORD``, ``CLIENTSECRET``).
-_SECRET_INFIXES = ("PASSWORD", "PASSWD", "SECRET", "APIKEY")
-#: Words that make a name secret only as its last word (``OPENAI_KEY``, ``STRIPE_SK``, ``REDIS_AUTH``).
-_SECRET_LAST_WORDS = frozenset({"KEY", "SK", "AUTH"})
-#: ``*_KEY`` names that are not credentials.
-_PLAIN_KEYS = frozenset(
-    {
-        "PUBLIC", "PUBLISHABLE", "SITE", "CACHE", "PARTITION", "SORT", "ROUTING", "PRIMARY", "FOREIGN",
-        "IDEMPOTENCY", "OBJECT", "LOOKUP", "SHARD", "DEDUP", "QUEUE", "STREAM", "LOCK", "INDEX",
-    }
-)  # fmt: skip
-#: Last words that make a name *about* a secret, not the secret (``JWT_SECRET_NAME``, ``TOKEN_URL``).
-_ABOUT_WORDS = frozenset(
-    {
-        "NAME", "NAMES", "ID", "IDS", "PATH", "FILE", "DIR", "URL", "URI", "ENDPOINT", "HOST", "PORT", "TTL",
-        "EXPIRY", "EXPIRES", "EXPIRATION", "LENGTH", "LEN", "SIZE", "HEADER", "VERSION", "REF", "TYPE",
-        "ENABLED", "DISABLED", "REQUIRED", "FIELD", "PARAM", "KIND", "MODE", "PROVIDER", "SCOPE", "SCOPES",
-        "AUDIENCE", "ISSUER", "ALGORITHM", "ALG", "LIFETIME", "TIMEOUT", "SECONDS", "MINUTES", "HOURS", "DAYS",
-        "COUNT", "LIMIT", "MAX", "MIN", "PREFIX", "POLICY", "ROTATION", "PROJECT", "LOCATION", "REGION",
-    }
-)  # fmt: skip
-#: gcloud flags whose values *reference* Secret Manager secrets (``--update-secrets=X=jwt-secret:latest``).
-REFERENCE_FLAGS = frozenset({"secret", "secrets", "set-secrets", "update-secrets", "remove-secrets", "clear-secrets"})
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+")
-
-#: The fingerprint :func:`mobius_gate.redact.seal` leaves where a credential was.
-FINGERPRINT = re.compile(r"redacted-[0-9a-f]{8}")
-
-
-def _words(name: str) -> list[str]:
-    return [w for w in _WORD_SPLIT.split(_CAMEL.sub("_", name).upper()) if w]
-
-
-def is_secret_name(name: str) -> bool:
-    """True when a variable, flag or key name says its value is a credential (``DB_PASS``, ``api-token``)."""
-    words = _words(name)
-    if not words or words[-1] in _ABOUT_WORDS:
-        return False
-    if words[-1] in _SECRET_LAST_WORDS and (len(words) == 1 or words[-2] not in _PLAIN_KEYS):
-        return True
-    return any(w in _SECRET_WORDS or any(i in w for i in _SECRET_INFIXES) for w in words)
-
-
-def is_reference(value: str) -> bool:
-    """``jwt-secret:latest`` names a Secret Manager version; ``<token>`` is a placeholder: neither is a value."""
-    return bool(re.fullmatch(r"[A-Za-z0-9_\-]+:(latest|\d+)|<[^<>]+>", value))
-
-
-#: Well-known credential shapes, wherever they appear.
-TOKEN_SHAPES = re.compile(
-    r"(?<![A-Za-z0-9_\-])(?:"
-    r"AIza[0-9A-Za-z_\-]{35}|ya29\.[0-9A-Za-z_\-.]{8,}|GOCSPX-[0-9A-Za-z_\-]{20,}"
-    r"|sk-(?:proj-|svcacct-|admin-|ant-[a-z]+\d*-)?[A-Za-z0-9_\-]{20,}"
-    r"|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{20,}"
-    r"|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_\-]{20,}"
-    r"|xox[abeprs]-[A-Za-z0-9\-]{10,}|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}"
-    r"|SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_\-]{50,}"
-    r"|hf_[A-Za-z0-9]{30,}|eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
-    r")"
+from mobius_gate.credential_words import (
+    FINGERPRINT,
+    REFERENCE_FLAGS,
+    TOKEN_RUN,
+    TOKEN_SHAPES,
+    is_plain_value,
+    is_reference,
+    is_reference_flag,
+    is_secret_name,
+    is_wordlike,
+    looks_random,
 )
 
-#: A run of token characters (base64, base64url, hex) long enough to be a key.
-_TOKEN_RUN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}(?![A-Za-z0-9+/_\-=])")
+__all__ = [
+    "FINGERPRINT",
+    "PATTERNS",
+    "REFERENCE_FLAGS",
+    "TOKEN_SHAPES",
+    "credential_kind",
+    "credential_spans",
+    "is_plain_value",
+    "is_reference",
+    "is_reference_flag",
+    "is_secret_name",
+    "looks_random",
+    "url_has_password",
+]
 
-
-def looks_random(token: str) -> bool:
-    """True for a high-entropy token: 20+ characters mixing upper case, lower case and digits.
-
-    Names, paths, revision ids, image digests and numeric ids are lower case,
-    hex or digits only, so they never match.
-    """
-    if len(token) < 20 or not _TOKEN_RUN.fullmatch(token):
-        return False
-    if sum(c.isupper() for c in token) < 2 or sum(c.islower() for c in token) < 2:
-        return False
-    if sum(c.isdigit() for c in token) < 2:
-        return False
-    counts = Counter(token)
-    entropy = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())
-    return entropy >= 3.5
+#: Query parameters that carry a credential though their names do not say so.
+QUERY_CREDENTIALS = frozenset(
+    {"code", "sig", "jwt", "session", "sessionid", "sid", "auth", "assertion", "client_assertion", "otp", "ticket"}
+)
+#: Short flags that take a password: redis-cli ``-a PASSWORD``.
+SHORT_PASSWORD_FLAGS = frozenset({"a"})
 
 
 @dataclass(frozen=True)
@@ -130,42 +83,107 @@ class Pattern:
     applies: Callable[[re.Match[str]], bool] = lambda m: True
 
 
-def is_reference_flag(name: str) -> bool:
-    """``--update-secrets`` (or a ``set_secrets`` key): its value names secrets, it holds none."""
-    return "-".join(_words(name)).lower() in REFERENCE_FLAGS
+def _value(match: re.Match[str]) -> str:
+    return match.group("secret").strip("'\"")
 
 
 def _named(match: re.Match[str]) -> bool:
-    name, value = match.group("name"), match.group("secret").strip("'\"")
-    return is_secret_name(name) and not is_reference_flag(name) and not is_reference(value)
+    """The key names a credential and the value is not a reference, a placeholder or a state."""
+    name = match.group("name")
+    return is_secret_name(name) and not is_plain_value(_value(match), name)
 
 
+def _named_colon(match: re.Match[str]) -> bool:
+    """``password:X`` — but ``secret:2`` right after the colon is a version, not a password."""
+    tight = match.group("sep") == ":"
+    return _named(match) and not (tight and _value(match).isdigit())
+
+
+def _named_prose(match: re.Match[str]) -> bool:
+    """``password is X``, ``password X``, ``bearer X``: X is a credential unless it is a word."""
+    name = match.group("name") if "name" in match.re.groupindex else ""
+    value = _value(match)
+    return not is_wordlike(value) and not is_plain_value(value, name) and (not name or is_secret_name(name))
+
+
+def _query(match: re.Match[str]) -> bool:
+    name = match.group("name")
+    named = is_secret_name(name) or name.lower() in QUERY_CREDENTIALS
+    return named and not is_plain_value(_value(match), name)
+
+
+#: The start of a key: not inside another word, name or flag.
+_LEFT = r"(?<![A-Za-z0-9_\-.])"
+#: A key name: ``DB_PASS``; with ``-``/``.`` inside only before ``=`` (``api-key=``, ``X-Goog-Signature=``).
+_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED_KEY = r"[A-Za-z_][A-Za-z0-9_]*(?:[\-.][A-Za-z0-9_]+)*"
 #: A scalar value: quoted, or up to a separator (never a ``{`` or ``[`` opening a structure).
 _VALUE = r"(?P<secret>\"[^\"]*\"|'[^']*'|[^\s,;&'\"{\[][^\s,;&'\"]*)"
+#: A flag's value: as :data:`_VALUE`, but never another flag.
+_FLAG_VALUE = r"(?P<secret>\"[^\"]*\"|'[^']*'|[^\s,;&'\"{\[\-\]][^\s,;&'\"\]]*)"
+#: Between a flag and its value: ``=``, spaces, or a printed list's ``', '`` / ``, ``.
+_FLAG_SEP = r"(?:=|\s+|',\s*'|\",\s*\"|,\s*)"
+#: The ``@`` that starts a URL's host: host (maybe empty), port, then the path, query or the end of the token.
+_HOST_AT = r"@[A-Za-z0-9.\-\[\]%_]*(?::\d+)?(?=[/?#'\",;)\]\s]|\Z)"
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]*://"
+_SCHEMES = r"(?i:bearer|basic|digest|token|negotiate)"
 
 #: Every place a credential can stand, in the order they are tried (overlaps merge).
 PATTERNS: tuple[Pattern, ...] = (
-    # scheme://user:PASSWORD@host (a password holding '@' is masked whole)
-    Pattern(re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:(?P<secret>[^\s/]+)(?=@[^\s/@]*)")),
-    # scheme://TOKEN@host: a long token alone in the userinfo
-    Pattern(re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://(?P<secret>[A-Za-z0-9_\-.~]{20,})(?=@)")),
-    Pattern(re.compile(f"(?P<secret>{TOKEN_SHAPES.pattern})")),
-    Pattern(re.compile(r"\b(?:Bearer|Basic|Token)\s+(?P<secret>[A-Za-z0-9\-._~+/=]{6,})")),
-    # NAME=value, password=value (query strings, libpq DSNs, env lists, log lines)
-    Pattern(re.compile(r"(?<![A-Za-z0-9_\-.])(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*" + _VALUE), _named),
-    # --flag=value, --flag value (also inside a printed list: '--flag', 'value')
-    Pattern(
-        re.compile(r"(?<![A-Za-z0-9_\-])--(?P<name>[A-Za-z][A-Za-z0-9_\-]*)(?:=|\s+|',\s*'|\",\s*\")" + _VALUE), _named
-    ),
-    # "password": "x" (JSON), password: x (YAML, logs), X-Api-Key: x (headers)
+    # scheme://user:PASSWORD@host — '@', '/' and up to three spaces inside; 'host:5432/db' is a port
     Pattern(
         re.compile(
-            r"(?<![A-Za-z0-9_\-])[\"']?(?P<name>[A-Za-z_][A-Za-z0-9_]*|[Xx]-[A-Za-z\-]+)[\"']?\s*:(?=[\s\"'])\s*"
-            + r"(?P<secret>\"[^\"]*\"|'[^']*'|[^\s,;}&'\"{\[][^\s,;}&'\"]*)"
-        ),
-        _named,
+            _SCHEME + r"[^\s/@:]*:(?!\d+(?:[/?#\s]|\Z))"
+            r"(?P<secret>\S+?(?:[ \t]+\S+?){0,3}?)(?=" + _HOST_AT + ")"
+        )
     ),
-    Pattern(_TOKEN_RUN, lambda m: looks_random(m.group(0).rstrip("="))),
+    # scheme://TOKEN@host: a long token alone in the userinfo
+    Pattern(re.compile(_SCHEME + r"(?P<secret>[A-Za-z0-9_\-.~]{20,})(?=@)")),
+    Pattern(re.compile(f"(?P<secret>{TOKEN_SHAPES.pattern})")),
+    # Authorization: [scheme] CREDENTIAL (HTTP headers, also as a JSON/YAML key)
+    Pattern(
+        re.compile(
+            r"(?i:(?<![A-Za-z0-9_\-])[\"']?(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)"
+            rf"(?:{_SCHEMES}\s+)?(?P<secret>[^\s,;'\"]+)"
+        ),
+        lambda m: not is_plain_value(_value(m)),
+    ),
+    # Cookie: / Set-Cookie: — every cookie, to the end of the line
+    Pattern(re.compile(r"(?i:(?<![A-Za-z0-9_\-])(?:set-)?cookie[\"']?\s*:\s*[\"']?)(?P<secret>[^\r\n'\"]+)")),
+    # Bearer X, bearer X, Token X (any case)
+    Pattern(
+        re.compile(rf"(?<![A-Za-z0-9_\-]){_SCHEMES}\s+(?P<secret>[A-Za-z0-9][A-Za-z0-9\-._~+/=:]{{3,}})"), _named_prose
+    ),
+    # password X, passwd X: whitespace after a password word
+    Pattern(
+        re.compile(r"(?<![A-Za-z0-9_\-])(?P<name>(?i:password|passwd|pwd|passphrase|passcode))\s+" + _VALUE),
+        _named_prose,
+    ),
+    # NAME=value (query strings, libpq DSNs, env lists, log lines), api-key=value, X-Goog-Signature=value
+    Pattern(re.compile(_LEFT + f"(?P<name>{_DOTTED_KEY})" + r"\s*=\s*" + _VALUE), _named),
+    # every query parameter with a credential name: ?sig=..&X-Amz-Signature=..&code=..
+    Pattern(re.compile(r"(?<=[?&;])(?P<name>[A-Za-z][A-Za-z0-9_.\-]*)=(?P<secret>[^&#\s'\"]+)"), _query),
+    # password is X
+    Pattern(re.compile(_LEFT + f"(?P<name>{_KEY})" + r"\s+(?:is|was)\s+" + _VALUE), _named_prose),
+    # --flag=value, --flag value, -flag value (also inside a printed list: '--flag', 'value' / --flag, value)
+    Pattern(re.compile(r"(?<![A-Za-z0-9_\-])--?(?P<name>[A-Za-z][A-Za-z0-9_\-]+)" + _FLAG_SEP + _FLAG_VALUE), _named),
+    # -a PASSWORD (redis-cli), -pPASSWORD (mysql; -p6379 is a port)
+    Pattern(
+        re.compile(r"(?<![A-Za-z0-9_\-])-a" + _FLAG_SEP.replace("=|", "") + _FLAG_VALUE),
+        lambda m: not is_plain_value(_value(m)),
+    ),
+    Pattern(
+        re.compile(r"(?<![A-Za-z0-9_\-])-p(?P<secret>[^\s,;'\"=\-][^\s,;'\"]*)"), lambda m: not _value(m).isdigit()
+    ),
+    # "password": "x" (JSON), password: x, password:x (YAML, logs), X-Api-Key: x (headers)
+    Pattern(
+        re.compile(
+            _LEFT + r"[\"']?(?P<name>" + _KEY + r"|[Xx]-[A-Za-z\-]+)[\"']?\s*(?P<sep>:\s*)"
+            r"(?P<secret>\"[^\"]*\"|'[^']*'|[^\s,;}&'\"{\[][^\s,;}&'\"]*)"
+        ),
+        _named_colon,
+    ),
+    Pattern(TOKEN_RUN, lambda m: looks_random(m.group(0).rstrip("="))),
 )
 
 

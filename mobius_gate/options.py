@@ -98,7 +98,8 @@ class Settings:
     strict: bool  # --block-advisories: advisory findings fail the gate too
     requirements: frozenset[str] | None
     list_requirements: bool
-    db_url: str | None
+    #: Never in a repr: pytest's ``-l`` prints fixtures' and tests' locals (``settings``).
+    db_url: str | None = field(repr=False)
     logs_since: timedelta
     collect_timeout: float
     #: The run selected the live flows (``-m e2e_live``): collect their outcomes.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from mobius_gate.collect.normalize import service_from_v2
 from mobius_gate.collect.snapshot import load_snapshot
 from mobius_gate.credentials import credential_kind, credential_spans, is_secret_name, looks_random
 from mobius_gate.inventory import EnvVar, Inventory, Section, Service
+from mobius_gate.options import Settings
 from mobius_gate.redact import MASK, redact, seal, seal_args, seal_text
 from mobius_gate.rules.values import credential_kind as rule_credential_kind
 from mobius_gate.spec import DatabaseSpec
+from tests.trust import leak_shapes
 
 OPENAI = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8t"
 STRIPE = "sk_live_" + "51HxAbCdEfGh2IjKlMnOp"
@@ -231,3 +234,73 @@ def test_connection_errors_never_echo_the_password() -> None:
             assert f"127.0.0.1:{port}" in (section.cause or ""), section.cause
             for piece in ("abcd", "efgh", "ijkl", "mnop"):
                 assert piece not in (section.cause or ""), section.cause
+
+
+# --- every shape, every place -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", list(leak_shapes.SHAPES))
+def test_every_shape_is_masked_in_free_text(shape: str) -> None:
+    text = leak_shapes.text("T", shape)
+    masked = redact(text) or ""
+    sealed = seal_text(text) or ""
+    for canary in leak_shapes.canaries("T", shape):
+        assert canary not in masked, masked
+        assert canary not in sealed, sealed
+    assert credential_kind("UPSTREAM", seal("UPSTREAM", text)) is not None, "SVC-PLAINTEXT-CREDS still sees it"
+
+
+@pytest.mark.parametrize("shape", list(leak_shapes.SHAPES))
+def test_every_shape_is_sealed_in_args(shape: str) -> None:
+    argv = ["--host", "0.0.0.0", "--port", "8080", *leak_shapes.args("A", shape), "-p", "6379"]
+    sealed = seal_args(argv)
+    assert sealed[:4] == ["--host", "0.0.0.0", "--port", "8080"] and sealed[-2:] == ["-p", "6379"]
+    assert not any(c in a for a in sealed for c in leak_shapes.canaries("A", shape)), sealed
+    assert seal_args(sealed) == sealed, "idempotent"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("secret=hunter2x password:hunter3y", "secret=*** password:***"),
+        ("postgresql://app:two words@/db?host=/cloudsql/p:r:i", "postgresql://app:***@/db?host=/cloudsql/p:r:i"),
+        (
+            "redis://:pw@10.0.0.3 (timeout) for sa x@p.iam.gserviceaccount.com",
+            "redis://:***@10.0.0.3 (timeout) for sa x@p.iam.gserviceaccount.com",
+        ),
+        ("https://s/o?sig=a1&X-Goog-Signature=b2&v=1", "https://s/o?sig=***&X-Goog-Signature=***&v=1"),
+        ("Authorization: Bearer abc123", "Authorization: Bearer ***"),
+        ("args=[--port, 8080, --secret, s3cr3t]", "args=[--port, 8080, --secret, ***]"),
+    ],
+)
+def test_only_the_credential_is_masked(text: str, masked: str) -> None:
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "--port 8080 -p 6379 -p8080 token_count=3 max_tokens=100",
+        'The password is incorrect; password authentication failed for user "gate"',
+        "bearer token expired",
+        "[SEC-JWT] jwt-secret: version 2 disabled",
+        "projects/p/secrets/jwt-secret:latest JWT_SECRET:latest secret:2",
+        "gcloud run services update s --remove-secrets=REDIS_URL --region=r",
+        "gcloud secrets versions access latest --secret=jwt-secret --project=p",
+        "postgresql://127.0.0.1:5432/db?options=a@b https://host:8443/path",
+        "code=200 status_code=500 https://x/?page=2&code_version=3",
+    ],
+)
+def test_plain_text_stays(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_settings_repr_never_holds_the_db_url() -> None:
+    """pytest's ``-l`` prints locals, ``settings`` among them: no --db-url, no --secret-value contents."""
+    settings = Settings(
+        checklist_path=Path("c.yaml"), checklist=None, spec=None, project="p", region="r", emulator=None,  # type: ignore[arg-type]
+        inventory_file=None, snapshot_dir=None, save_inventory=None, strict=False, requirements=None,
+        list_requirements=False, db_url="postgresql://u:pw%20CanaryRepr1@h/db", logs_since=timedelta(hours=1),
+        collect_timeout=1.0,
+    )  # fmt: skip
+    assert "CanaryRepr1" not in repr(settings) and "db_url" not in repr(settings)
