@@ -214,7 +214,9 @@ def test_supplied_values_never_leak_after_apply(supplied: list[str], tmp_path: P
     assert "applied" in terminal and (out / "audit.jsonl").read_text().strip(), terminal[-3000:]
     outputs = _outputs(out, terminal)
     _assert_no_leak(outputs)
-    assert "postgresql://chat_app:redacted-" in outputs["inventory.json"], "the supplied DSN was written and sealed"
+    # A supplied credential is stored in Secret Manager and referenced, never set as a plain env value.
+    assert '"secret": "chat-rag-database-url"' in outputs["inventory.json"], "the supplied DSN became a secret"
+    assert "postgresql://chat_app:" not in outputs["inventory.json"]
 
 
 def test_plaintext_credentials_block_under_strict(scenario: Path, tmp_path: Path) -> None:
