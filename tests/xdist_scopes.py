@@ -10,10 +10,16 @@ from __future__ import annotations
 from xdist.scheduler import LoadFileScheduling
 
 E2E_SCOPE = "e2e/"
+#: The golden-verdict runs (one gate run per bundled scenario) are spread over the workers one by one.
+SPREAD = ("::test_verdicts_equal_the_golden_file[",)
 
 
 class ModulesAndE2E(LoadFileScheduling):
-    """``--dist loadfile``, except that every ``e2e/`` test is in one work unit."""
+    """``--dist loadfile``, except that every ``e2e/`` test is in one work unit and each golden run is its own."""
 
     def _split_scope(self, nodeid: str) -> str:
-        return E2E_SCOPE if nodeid.startswith(E2E_SCOPE) else super()._split_scope(nodeid)
+        if nodeid.startswith(E2E_SCOPE):
+            return E2E_SCOPE
+        if any(marker in nodeid for marker in SPREAD):
+            return nodeid
+        return super()._split_scope(nodeid)

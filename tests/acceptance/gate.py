@@ -57,11 +57,11 @@ class GateRun:
             if v is None:
                 rows.append(("?", node.rpartition("::")[2], "noverdict", ""))
             else:
-                rows.append((v["requirement"], v["resource"], v["status"], _stable(v["reason"])))
+                rows.append((v["requirement"], v["resource"], v["status"], stable(v["reason"])))
         return sorted(rows)
 
 
-def _stable(reason: str) -> str:
+def stable(reason: str) -> str:
     for pattern, replacement in _VOLATILE:
         reason = pattern.sub(replacement, reason)
     return reason

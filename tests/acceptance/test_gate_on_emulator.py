@@ -21,13 +21,21 @@ from pathlib import Path
 
 import mobius_gate.fixtures.emulator
 import pytest
+from mobius_gate.fixtures.emulator import Emulator
 
+from mobius_gate.collect import collect_inventory
+from mobius_gate.collect.target import CollectOptions, Target
+from mobius_gate.engine import judge_all
+from mobius_gate.plugin.judging import redacted
 from mobius_gate.release import EXIT_FAIL, EXIT_INCOMPLETE
-from tests.acceptance.gate import format_rows, node, read_rows
+from mobius_gate.spec import load_checklist
+from tests.acceptance.gate import Row, format_rows, node, read_rows, stable
 
 pytestmark = pytest.mark.servers
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+PROJECT = "mobiusos-new"
+SPEC = load_checklist().resolve(PROJECT)
 SCENARIOS = sorted(
     p.stem for p in (Path(mobius_gate.fixtures.emulator.__file__).resolve().parent / "scenarios").glob("*.yaml")
 )
@@ -93,18 +101,33 @@ def test_there_is_a_golden_file_for_every_scenario_and_no_other() -> None:
     assert sorted(p.stem for p in GOLDEN.glob("*.tsv")) == SCENARIOS
 
 
+def judged_rows(scenario: str) -> list[Row]:
+    """The scenario's verdicts judged in-process: collected from its emulator, every rule through the engine
+    (the same ``BoundRule.judge`` and redaction the plugin applies; test_the_plugin_reports_the_engine_s_verdicts
+    holds the two paths equal)."""
+    with Emulator(scenario, project=PROJECT) as emu:
+        inv = collect_inventory(Target(PROJECT, SPEC.region_for(PROJECT), emu.url), CollectOptions(spec=SPEC))
+    return sorted((v.requirement, v.resource, v.status, stable(v.reason)) for v in map(redacted, judge_all(SPEC, inv)))
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_verdicts_equal_the_golden_file(gate, scenario: str) -> None:
-    run = gate("--project=mobiusos-new", f"--emulator={scenario}")
-    assert run.returncode in (EXIT_INCOMPLETE, EXIT_FAIL), run.stderr[-2000:]  # no scenario has a database
+def test_verdicts_equal_the_golden_file(scenario: str) -> None:
+    rows = judged_rows(scenario)
     golden = GOLDEN / f"{scenario}.tsv"
-    got = format_rows(run.rows())
+    got = format_rows(rows)
     if os.environ.get("MOBIUS_GOLDEN_UPDATE"):
         golden.write_text(got)
     want = golden.read_text()
-    assert run.rows() == read_rows(golden), "verdicts changed:\n" + "".join(
+    assert rows == read_rows(golden), "verdicts changed:\n" + "".join(
         difflib.unified_diff(want.splitlines(True), got.splitlines(True), f"golden/{scenario}.tsv", "this run")
     )
+
+
+@pytest.mark.parametrize("scenario", ["prod", "redis-url-mismatch"])
+def test_the_plugin_reports_the_engine_s_verdicts(gate, scenario: str) -> None:
+    run = gate("--project=mobiusos-new", f"--emulator={scenario}")
+    assert run.returncode in (EXIT_INCOMPLETE, EXIT_FAIL), run.stderr[-2000:]  # no scenario has a database
+    assert run.rows() == read_rows(GOLDEN / f"{scenario}.tsv")
 
 
 def test_staging_is_conformant_but_incomplete_without_database_and_live_flows(gate) -> None:
