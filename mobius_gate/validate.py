@@ -133,7 +133,18 @@ def emulator_ref(value: str | None, scenario_dir: Path, option: str = "--emulato
     Checked at configure time, so ``--emulator=prd`` is one line before any collection.
     """
     value = named(value, option)
-    if value is None or value.startswith(("http://", "https://")):
+    if value is None:
+        return value
+    if value.startswith(("http://", "https://")):
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (a bad port raises here)
+        except ValueError as exc:
+            raise pytest.UsageError(f"{option}: {value!r} is not a usable URL ({exc})") from None
+        if not parts.hostname:
+            raise pytest.UsageError(f"{option}: {value!r} names no host")
         return value
     if "://" in value:
         raise pytest.UsageError(f"{option}: {value!r}: only http:// and https:// URLs name a running emulator")

@@ -304,3 +304,24 @@ def test_emulator_service_without_template_makes_services_unreadable() -> None:
         "listing Cloud Run services failed: WireError: Cloud Run returned 1 service(s) without a revision template: "
         f"{name}"
     )
+
+
+@pytest.mark.parametrize(
+    ("emulator", "message"),
+    [
+        ("http://[::1", "is not a usable URL"),
+        ("http://", "names no host"),
+    ],
+)
+def test_a_malformed_emulator_url_is_one_line(emulator: str, message: str) -> None:
+    with pytest.raises(pytest.UsageError, match=message):
+        validate.emulator_ref(emulator, Path("."))
+
+
+def test_a_null_where_a_scenario_needs_a_mapping_names_the_file(tmp_path: Path) -> None:
+    from mobius_gate.fixtures.emulator import Emulator, ScenarioError
+
+    scenario = tmp_path / "null-template.yaml"
+    scenario.write_text("extends: staging\npatches:\n  - {resource: services/mobius-chat-api, set: {template: null}}\n")
+    with pytest.raises(ScenarioError, match=r"null-template\.yaml: .*must be a mapping"):
+        Emulator(str(scenario), project="mobiusos-new")
