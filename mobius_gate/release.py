@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from mobius_gate.requirements import CATALOGUE
 
@@ -145,7 +145,17 @@ def decide(outcomes: list[Outcome], *, partial: bool, services: Sequence[str] = 
 _HEAD = re.compile(r"[+:/ ]")
 
 
-def fix_key(services: Sequence[str] = ()) -> Callable[[Outcome], tuple[int, int, str]]:
+class Placed(Protocol):
+    """Anything placed in the fix order: an :class:`Outcome`, a report's check."""
+
+    @property
+    def requirement(self) -> str: ...
+
+    @property
+    def resource(self) -> str: ...
+
+
+def fix_key(services: Sequence[str] = ()) -> Callable[[Placed], tuple[int, int, str]]:
     """The order to fix checks in: the catalogue's requirement order, then the checklist's service order.
 
     A resource is placed by the service it names (``mobius-chat-api``, ``mobius-chat-api+REDIS_URL``);
@@ -153,7 +163,7 @@ def fix_key(services: Sequence[str] = ()) -> Callable[[Outcome], tuple[int, int,
     """
     rank = {name: index for index, name in enumerate(services)}
 
-    def key(outcome: Outcome) -> tuple[int, int, str]:
+    def key(outcome: Placed) -> tuple[int, int, str]:
         head = _HEAD.split(outcome.resource, maxsplit=1)[0]
         return FIX_ORDER.get(outcome.requirement, len(FIX_ORDER)), rank.get(head, len(rank)), outcome.resource
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from mobius_gate.redact import redact
+from mobius_gate.release import FIX_ORDER
 from mobius_gate.requirements import CATALOGUE
 from mobius_gate.verdict import Verdict
 
@@ -231,10 +232,10 @@ def _redact_tree(value: Any) -> Any:
 
 
 def fix_order(checks: list[CheckResult]) -> list[tuple[str, list[CheckResult]]]:
-    """Open blocking findings grouped by requirement, in the catalogue's fix order."""
-    order = {rid: i for i, rid in enumerate(CATALOGUE)}
+    """Open blocking findings grouped by requirement, in the release's fix order (resources keep the order
+    the report lists them in: the checklist's service order, see reports/plugin.py)."""
     groups: dict[str, list[CheckResult]] = {}
     for c in checks:
         if c.outcome == "fail":
             groups.setdefault(c.requirement, []).append(c)
-    return sorted(groups.items(), key=lambda item: order.get(item[0], len(order)))
+    return sorted(groups.items(), key=lambda item: FIX_ORDER.get(item[0], len(FIX_ORDER)))

@@ -21,7 +21,7 @@ from mobius_gate.reports.model import Report, RunMeta, Source, check_result
 
 import mobius_gate
 from mobius_gate.options import Settings, report_dir
-from mobius_gate.requirements import CATALOGUE
+from mobius_gate.release import fix_key
 
 REPAIRED = "mobius_repaired"
 HTML_NAME = "report.html"
@@ -125,8 +125,8 @@ class ReportPlugin:
             exit_code=release.exit_code,
             partial=release.verdict is None,
         )
-        order = {rid: i for i, rid in enumerate(CATALOGUE)}
-        return Report(meta, sorted(checks, key=lambda c: order.get(c.requirement, len(order))))
+        # The checks in the order to fix them: the terminal summary's own key (catalogue, then checklist service order).
+        return Report(meta, sorted(checks, key=fix_key([svc.name for svc in s.spec.services])))
 
     @pytest.hookimpl(trylast=True)
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
