@@ -11,6 +11,10 @@ STAMP  := $(VENV)/.installed
 export NO_GCE_CHECK := true
 export GCE_METADATA_HOST := 127.0.0.1:9
 export GCE_METADATA_IP := 127.0.0.1:9
+# Python caches bytecode (in __pycache__/, git-ignored) as it does by default, even where the shell
+# turned that off: without the cache every worker and every gate subprocess compiles the whole
+# project again and pytest rewrites every test module's asserts again (about a minute of CPU per `make test`).
+unexport PYTHONDONTWRITEBYTECODE
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from mobius_gate import heap
 from mobius_gate.collect.target import CollectOptions, CredentialsMissing, Target
 from mobius_gate.inventory import Inventory
 from mobius_gate.options import Settings
@@ -44,6 +45,7 @@ class InventorySource:
     def get(self) -> Inventory:
         if self._inventory is None:
             self._inventory = self._acquire()
+            heap.settle("collected")  # the clients, the emulator and the inventory live until the end
             if self.after_acquire is not None:
                 self._inventory = self.after_acquire(self._inventory, self)
             self._release_emulator()
@@ -132,10 +134,11 @@ def _require_emulator_at(url: str, budget_s: float) -> None:
     """One usage line, instead of an error per check, when no emulator answers at ``url`` in time."""
     import httpx
 
+    from mobius_gate import httpclient
     from mobius_gate.collect.budget import BudgetExhausted, within
 
     def probe() -> None:
-        httpx.get(f"{url}/_emulator/stats", timeout=budget_s).raise_for_status()
+        httpclient.get(f"{url}/_emulator/stats", timeout=budget_s).raise_for_status()
 
     try:
         within(probe, budget_s, "emulator-probe")  # a dripping server defeats httpx's per-read timeout

@@ -54,8 +54,8 @@ def decode_utf8(data: bytes) -> str:
         raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x}): binary data?", line) from None
 
 
-class StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key repeated in one mapping."""
+class _Strict:
+    """Refuses a key repeated in one mapping, and names the line of an impossible date."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -83,15 +83,38 @@ class StrictLoader(yaml.SafeLoader):
             ) from None
 
 
-StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", StrictLoader.construct_yaml_timestamp)
+class StrictLoader(_Strict, yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's pure-Python safe loader, strict: its error marks are the ones users are shown."""
+
+
+class FastStrictLoader(_Strict, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same over libyaml's parser (about 8x faster), for input that is well formed."""
+
+
+for _loader in (StrictLoader, FastStrictLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)
 
 
 def yaml_documents(text: str) -> list[tuple[yaml.Node, Any]]:
-    """(node, data) for every document in ``text``; any problem → :class:`InputError`."""
+    """(node, data) for every document in ``text``; any problem → :class:`InputError`.
+
+    Read with libyaml first; input it refuses is read again by the pure-Python parser,
+    whose messages and lines (an unclosed ``[`` at its own line, not at the end of the
+    file) are the ones reported.
+    """
     _check_flow_depth(text)
+    if FastStrictLoader is not StrictLoader:
+        try:
+            return _documents(text, FastStrictLoader)
+        except InputError:
+            pass
+    return _documents(text, StrictLoader)
+
+
+def _documents(text: str, loader_class: type[yaml.SafeLoader]) -> list[tuple[yaml.Node, Any]]:
     loader = None
     try:
-        loader = StrictLoader(text)  # checks for control characters right away
+        loader = loader_class(text)  # the pure-Python reader checks for control characters right away
         documents = []
         while loader.check_node():
             node = loader.get_node()

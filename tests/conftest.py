@@ -87,3 +87,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     from tests.xdist_scopes import ModulesAndE2E
 
     return ModulesAndE2E(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze the collected suite out of the cyclic GC's reach (see mobius_gate/heap.py).
+
+    Many tests run the gate in this process; pytest's ``gc.collect()`` at the end of each inner
+    run would otherwise walk every collected item and imported module again.
+    """
+    import gc
+
+    gc.freeze()

@@ -28,6 +28,7 @@ from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.exceptions import DefaultCredentialsError
 from google.cloud import redis_v1, resourcemanager_v3, run_v2, secretmanager_v1, service_usage_v1, vpcaccess_v1
 
+from mobius_gate import httpclient
 from mobius_gate.collect.target import CredentialsMissing, Target
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -198,7 +199,7 @@ class JsonApi:
 
     def __init__(self, base_url: str, auth: httpx.Auth | None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(base_url=self.base_url, auth=auth, follow_redirects=False)
+        self._client = httpclient.client(base_url=self.base_url, auth=auth, follow_redirects=False)
 
     def get(self, path: str, *, params: dict[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
         response = self._client.get(path, params=params, timeout=timeout)

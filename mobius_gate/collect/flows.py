@@ -34,6 +34,7 @@ from typing import Any
 import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from mobius_gate import httpclient
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of, services_of
 from mobius_gate.inventory import NOT_SELECTED, FlowOutcome, Section, Service
@@ -134,7 +135,7 @@ class FlowRunner:
         token = os.environ.get(live.token_env, "") if live.token_env else ""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._own = client is None
-        self.http = client or httpx.Client(headers=headers, follow_redirects=False)
+        self.http = client or httpclient.client(headers=headers, follow_redirects=False)
         if client is not None and headers:
             self.http.headers.update(headers)
         self.sleep, self.clock = sleep, clock

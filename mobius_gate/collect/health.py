@@ -18,6 +18,7 @@ from functools import partial
 import httpx
 from tenacity import Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, wait_exponential
 
+from mobius_gate import httpclient
 from mobius_gate.collect.budget import in_daemon
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of, services_of
@@ -38,7 +39,7 @@ def probe(
 ) -> HealthProbe:
     """One health probe with retries; never raises."""
     own = client is None
-    http = client or httpx.Client(follow_redirects=False)
+    http = client or httpclient.client(follow_redirects=False)
     tries = 0
 
     def once() -> tuple[int, float]:
@@ -94,7 +95,7 @@ def collect_health(
             probes.append(HealthProbe(service=svc.name, url=svc.health_path or "", error=reason, attempts=0))
             continue
         jobs.append((svc.name, found.uri.rstrip("/") + (svc.health_path or "")))
-    with httpx.Client(follow_redirects=False) as http:
+    with httpclient.client(follow_redirects=False) as http:
         # Daemon threads, abandoned after budget_s: a server dripping bytes defeats every read timeout.
         futures = [
             in_daemon(partial(probe, name, url, timeout_s=timeout_s, attempts=attempts, client=http), "health")

@@ -16,7 +16,7 @@ REST calls over httpx (Vertex AI has no client in our dependency set):
 
 On the emulator all three go to the emulator URL. The returned datapoint ids
 are then looked up, read-only, in the metadata table on ``--db-url``
-(:func:`mobius_gate.collect.database.metadata_ids_present`).
+(:func:`mobius_gate.collect.postgres.metadata_ids_present`).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ from typing import Any
 
 import httpx
 
+from mobius_gate import httpclient
 from mobius_gate.collect.calls import CallContext
 from mobius_gate.collect.checklist_inputs import checklist_of, services_of
 from mobius_gate.collect.clients import BearerAuth, json_object
-from mobius_gate.collect.database import DatabaseUnreachable, metadata_ids_present
+from mobius_gate.collect.database import DatabaseUnreachable
 from mobius_gate.collect.errors import section_for_error
 from mobius_gate.inventory import Section, Service, VectorNeighbors
 from mobius_gate.spec import Checklist
@@ -107,7 +108,7 @@ def find_neighbor_ids(ctx: CallContext, endpoint: str, deployed_index: str, neig
     region = endpoint.split("/")[3]
     base = ctx.target.endpoint or aiplatform_base(region)
     auth = None if ctx.target.is_emulator else BearerAuth(ctx.clients.credentials)
-    with httpx.Client(auth=auth, follow_redirects=False) as http:
+    with httpclient.client(auth=auth, follow_redirects=False) as http:
         described = ctx.call(
             lambda timeout: _json(http.get(f"{base}/v1/{endpoint}", timeout=timeout), "indexEndpoints.get")
         )
@@ -193,6 +194,8 @@ def collect_vector(ctx: CallContext, services: Section[Service], spec: Checklist
         )
     with_metadata: list[str] | None = None
     if ctx.options.db_url:
+        from mobius_gate.collect.postgres import metadata_ids_present  # psycopg only with a database
+
         try:
             with_metadata = metadata_ids_present(
                 ctx.options.db_url,

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import mobius_gate.checks
+from mobius_gate import heap
 from mobius_gate.acquire import WORKERINPUT_KEY, InventorySource
 from mobius_gate.options import Settings, add_options, build_settings, gate_flags_given
 from mobius_gate.plugin.judging import mobius_case  # noqa: F401  (the fixture every check requests)
@@ -62,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
         _point_at_the_checks(config)
         config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")
         _register_reports(config, settings)
+    heap.settle("configured")
 
 
 def _register_reports(config: pytest.Config, settings: Settings) -> None:

@@ -19,7 +19,8 @@ from mobius_gate.fixtures.emulator.scenario import SCENARIO_DIR
 from psycopg.conninfo import make_conninfo
 
 from mobius_gate.collect import collect_inventory
-from mobius_gate.collect.database import collect_database, connect
+from mobius_gate.collect.database import collect_database
+from mobius_gate.collect.postgres import connect
 from mobius_gate.collect.target import CollectOptions, Target
 from mobius_gate.diagnose import diagnose
 from mobius_gate.inventory import Inventory

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobius_gate.collect.database import password_secret_name, server_label
+from mobius_gate.collect.database import password_secret_name
+from mobius_gate.collect.postgres import server_label
 from mobius_gate.diagnose import diagnose
 from mobius_gate.inventory import (
     Database,

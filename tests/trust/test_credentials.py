@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mobius_gate.collect.database import collect_database, connection_url, server_label, url_secrets
+from mobius_gate.collect.database import collect_database, connection_url, url_secrets
 from mobius_gate.collect.normalize import service_from_v2
+from mobius_gate.collect.postgres import server_label
 from mobius_gate.collect.snapshot import load_snapshot
 from mobius_gate.credentials import credential_kind, credential_spans, is_secret_name, looks_random
 from mobius_gate.inventory import EnvVar, Inventory, Section, Service
