@@ -118,10 +118,11 @@ class InventorySource:
             return url
         try:
             from mobius_gate.fixtures.emulator import Emulator, ScenarioError
-        except ImportError as exc:  # installed without the extra that serves it (FastAPI, uvicorn)
+        except ImportError as exc:  # installed without the extra that serves it (Starlette, uvicorn)
+            missing = exc.name.partition(".")[0] if exc.name else exc  # the package, not its submodule
             raise pytest.UsageError(
                 f"--emulator {emulator}: the bundled emulator needs `pip install 'mobius-gate[emulator]'` "
-                f"({exc.name or exc} is missing); or pass the URL of a running one"
+                f"({missing} is missing); or pass the URL of a running one"
             ) from None
         try:
             self._emulator = Emulator(emulator, project=self.settings.project)

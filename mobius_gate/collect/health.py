@@ -81,6 +81,7 @@ def collect_health(
     """Probe every checklist service with a ``health_path``; needs the ``services`` section.
 
     Probes run concurrently; one still unanswered after ``budget_s`` is recorded as an error.
+    A budget already spent starts none (one started then would only race the clock).
     """
     if not services.judgeable:
         return Section[HealthProbe].unavailable(f"services could not be read: {services.cause}")
@@ -95,6 +96,9 @@ def collect_health(
             probes.append(HealthProbe(service=svc.name, url=svc.health_path or "", error=reason, attempts=0))
             continue
         jobs.append((svc.name, found.uri.rstrip("/") + (svc.health_path or "")))
+    if budget_s is not None and budget_s <= 0:
+        probes.extend(HealthProbe(service=name, url=url, error=LATE, incomplete=True) for name, url in jobs)
+        jobs = []
     with httpclient.client(follow_redirects=False) as http:
         # Daemon threads, abandoned after budget_s: a server dripping bytes defeats every read timeout.
         futures = [

@@ -19,7 +19,7 @@ PROBE = """
 import json, sys
 import pytest
 rc = pytest.main([sys.argv[1], "-q", "-p", "no:cacheprovider", *sys.argv[2:]])
-heavy = sorted({m for m in sys.modules if m.startswith(("google.cloud.", "fastapi", "uvicorn", "grpc"))})
+heavy = sorted({m for m in sys.modules if m.startswith(("google.cloud.", "fastapi", "starlette", "uvicorn", "grpc"))})
 print("PROBE " + json.dumps({"rc": int(rc), "heavy": heavy[:5]}))
 """
 
@@ -124,9 +124,9 @@ def test_list_requirements_and_replay_import_no_client(tmp_path: Path, loopback_
 
 
 def test_the_emulator_without_its_extra_is_one_line(tmp_path: Path, loopback_env: dict[str, str]) -> None:
-    """Installed without ``[emulator]`` (FastAPI absent): a usage line naming the extra, no traceback."""
+    """Installed without ``[emulator]`` (Starlette absent): a usage line naming the extra, no traceback."""
     code = (
-        "import sys; sys.modules['fastapi'] = None; import pytest; "
+        "import sys; sys.modules['starlette'] = None; import pytest; "
         f"sys.exit(pytest.main([{str(CHECKS_DIR)!r}, '-q', '-p', 'no:cacheprovider', '--emulator=staging']))"
     )
     proc = subprocess.run(
@@ -135,6 +135,6 @@ def test_the_emulator_without_its_extra_is_one_line(tmp_path: Path, loopback_env
     assert proc.returncode == pytest.ExitCode.USAGE_ERROR, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert (
         "ERROR: --emulator staging: the bundled emulator needs `pip install 'mobius-gate[emulator]'` "
-        "(fastapi is missing); or pass the URL of a running one"
+        "(starlette is missing); or pass the URL of a running one"
     ) in proc.stderr
     assert "Traceback" not in proc.stderr
