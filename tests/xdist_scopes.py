@@ -1,4 +1,4 @@
-"""pytest-xdist work units for ``make test`` (``-n 2 --dist loadfile``): one per test module, and
+"""pytest-xdist work units for ``make test`` (``-n 3 --dist loadfile``): one per test module, and
 one for all of ``e2e/`` so the local reference stack starts on one worker only.
 
 Units are handed out longest first: the few modules that mostly wait on other processes

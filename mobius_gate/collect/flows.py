@@ -199,13 +199,19 @@ class FlowRunner:
                     break
                 if state is not None and str(state) in wait.failed:
                     raise FlowFailed(f"{step.name}: {wait.field} became {state!r}")
+                still = (
+                    f"{step.name}: still {wait.field}={state!r} after {self.live.timeout_s:g} s "
+                    f"(waiting for {' / '.join(wait.done)})"
+                )
                 if self.clock() + self.live.poll_interval_s > deadline:
-                    raise FlowFailed(
-                        f"{step.name}: still {wait.field}={state!r} after {self.live.timeout_s:g} s "
-                        f"(waiting for {' / '.join(wait.done)})"
-                    )
+                    raise FlowFailed(still)
                 self.sleep(self.live.poll_interval_s)
-                response = self._send(step, captured, deadline)
+                try:
+                    response = self._send(step, captured, deadline)
+                except FlowFailed:
+                    if self.clock() < deadline:
+                        raise
+                    raise FlowFailed(still) from None  # the time ran out on a poll: say what was last seen
                 self._status(step, response)
                 data = self._json(step, response)
         for name, dotted in step.capture.items():
