@@ -34,6 +34,7 @@ of a secret-named variable whole.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -202,6 +203,12 @@ def _matches(pattern: Pattern, text: str) -> Iterator[tuple[int, int]]:
 
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where credentials stand in ``text``: sorted, overlapping spans merged; fingerprints excluded."""
+    return list(_credential_spans(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _credential_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """:func:`credential_spans`, memoized: a run redacts the same reasons and fixes many times over."""
     spans = sorted(span for pattern in PATTERNS for span in _matches(pattern, text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -209,7 +216,7 @@ def credential_spans(text: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return [(s, e) for s, e in merged if not _already_sealed(text[s:e])]
+    return tuple((s, e) for s, e in merged if not _already_sealed(text[s:e]))
 
 
 def _already_sealed(secret: str) -> bool:
