@@ -144,7 +144,9 @@ def _require_emulator_at(url: str, budget_s: float) -> None:
     try:
         within(probe, budget_s, "emulator-probe")  # a dripping server defeats httpx's per-read timeout
     except (httpx.HTTPError, BudgetExhausted) as exc:
-        why = f"no answer within {budget_s:g} s" if isinstance(exc, BudgetExhausted) else type(exc).__name__
+        # httpx's own timeout and the budget are the same length: either one means no answer in time.
+        late = isinstance(exc, (BudgetExhausted, httpx.TimeoutException))
+        why = f"no answer within {budget_s:g} s" if late else type(exc).__name__
         raise pytest.UsageError(
             f"--emulator {url}: no mobius-gate emulator answers there ({why}); "
             "start one with `python -m mobius_gate.fixtures.emulator --scenario prod --port 8089`"
