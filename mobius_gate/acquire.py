@@ -45,7 +45,7 @@ class InventorySource:
     def get(self) -> Inventory:
         if self._inventory is None:
             self._inventory = self._acquire()
-            heap.settle("collected")  # the clients, the emulator and the inventory live until the end
+            heap.settle("collected")  # the clients and the inventory live until the end of the run
             if self.after_acquire is not None:
                 self._inventory = self.after_acquire(self._inventory, self)
             self._release_emulator()

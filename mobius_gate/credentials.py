@@ -203,7 +203,13 @@ def _matches(pattern: Pattern, text: str) -> Iterator[tuple[int, int]]:
 
 def credential_spans(text: str) -> list[tuple[int, int]]:
     """Where credentials stand in ``text``: sorted, overlapping spans merged; fingerprints excluded."""
+    if len(text) > _CACHED_TEXT_MAX:  # a log payload: searched, not kept
+        return list(_credential_spans.__wrapped__(text))
     return list(_credential_spans(text))
+
+
+#: Texts up to this length (reasons, fixes, env values) are remembered with their spans.
+_CACHED_TEXT_MAX = 4096
 
 
 @functools.lru_cache(maxsize=4096)

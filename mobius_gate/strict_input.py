@@ -73,6 +73,15 @@ class _Strict:
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep)
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        """``0x_`` or an integer of 5000 digits is a marked error naming its line, not a bare ``ValueError``."""
+        try:
+            return super().construct_yaml_int(node)  # type: ignore[misc]
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value[:40]!r} is not a valid integer ({exc})", node.start_mark
+            ) from None
+
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         """``2026-02-30`` is a marked error naming its line, not a bare ``ValueError`` from :mod:`datetime`."""
         try:
@@ -93,6 +102,11 @@ class FastStrictLoader(_Strict, getattr(yaml, "CSafeLoader", yaml.SafeLoader)): 
 
 for _loader in (StrictLoader, FastStrictLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _Strict.construct_yaml_timestamp)
+    _loader.add_constructor("tag:yaml.org,2002:int", _Strict.construct_yaml_int)
+
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+#: Characters around which libyaml is laxer than PyYAML: such text is read by PyYAML alone.
+_LIBYAML_LAXER = re.compile("[\t?\ufeff]")
 
 
 def yaml_documents(text: str) -> list[tuple[yaml.Node, Any]]:
@@ -100,13 +114,15 @@ def yaml_documents(text: str) -> list[tuple[yaml.Node, Any]]:
 
     Read with libyaml first; input it refuses is read again by the pure-Python parser,
     whose messages and lines (an unclosed ``[`` at its own line, not at the end of the
-    file) are the ones reported.
+    file) are the ones reported. Text with what libyaml accepts and PyYAML refuses (tabs
+    as spacing, ``?`` in a flow collection, a byte order mark past the start) goes to
+    PyYAML directly, so the fast path never accepts more than before.
     """
     _check_flow_depth(text)
-    if FastStrictLoader is not StrictLoader:
+    if _LIBYAML and not _LIBYAML_LAXER.search(text):
         try:
             return _documents(text, FastStrictLoader)
-        except InputError:
+        except Exception:  # whatever libyaml refuses, PyYAML decides and words the error
             pass
     return _documents(text, StrictLoader)
 
@@ -129,6 +145,8 @@ def _documents(text: str, loader_class: type[yaml.SafeLoader]) -> list[tuple[yam
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise InputError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep") from None
+    except (ValueError, UnicodeError) as exc:  # e.g. "\U00110000": no such character
+        raise InputError(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     finally:
         if loader is not None:
             loader.dispose()

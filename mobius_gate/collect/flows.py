@@ -73,6 +73,10 @@ class FlowFailed(Exception):
     """A step did not do what the flow expects; the message is one line."""
 
 
+class FlowTimedOut(FlowFailed):
+    """The flow's time ran out before a request could be sent."""
+
+
 class FlowNotServed(FlowFailed):
     """The target does not implement a step's endpoint (501): no evidence about the flow."""
 
@@ -149,12 +153,20 @@ class FlowRunner:
         body = _fill(step.body, captured) if step.body is not None else None
         url = f"{self.base_url}{path}"
 
+        failures: list[httpx.TransportError] = []
+
         def once() -> httpx.Response:
             remaining = deadline - self.clock()
+            if remaining <= 0 and failures:  # retried into the deadline: the error is the news
+                raise self._transport_failure(step, path, failures[-1])
             if remaining <= 0:
-                raise FlowFailed(f"{step.name}: flow timed out after {self.live.timeout_s:g} s")
+                raise FlowTimedOut(f"{step.name}: flow timed out after {self.live.timeout_s:g} s")
             timeout = min(self.live.request_timeout_s, remaining)
-            return self.http.request(step.method, url, json=body, timeout=timeout)
+            try:
+                return self.http.request(step.method, url, json=body, timeout=timeout)
+            except httpx.TransportError as exc:
+                failures.append(exc)
+                raise
 
         retrying = Retrying(
             retry=retry_if_exception(lambda exc: may_retry(step.method, exc)),
@@ -166,7 +178,11 @@ class FlowRunner:
         try:
             return retrying(once)
         except httpx.TransportError as exc:
-            raise FlowFailed(f"{step.name}: {step.method} {path} failed: {type(exc).__name__}: {exc}") from None
+            raise self._transport_failure(step, path, exc) from None
+
+    @staticmethod
+    def _transport_failure(step: E2EStep, path: str, exc: httpx.TransportError) -> FlowFailed:
+        return FlowFailed(f"{step.name}: {step.method} {path} failed: {type(exc).__name__}: {exc}")
 
     def _json(self, step: E2EStep, response: httpx.Response) -> Any:
         if not response.content:
@@ -208,10 +224,12 @@ class FlowRunner:
                 self.sleep(self.live.poll_interval_s)
                 try:
                     response = self._send(step, captured, deadline)
-                except FlowFailed:
+                except FlowTimedOut:
+                    raise FlowFailed(still) from None  # the time ran out before the poll: say what was last seen
+                except FlowFailed as exc:
                     if self.clock() < deadline:
                         raise
-                    raise FlowFailed(still) from None  # the time ran out on a poll: say what was last seen
+                    raise FlowFailed(f"{still}; last poll: {str(exc).removeprefix(step.name + ': ')}") from None
                 self._status(step, response)
                 data = self._json(step, response)
         for name, dotted in step.capture.items():

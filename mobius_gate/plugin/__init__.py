@@ -63,7 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
         _point_at_the_checks(config)
         config.pluginmanager.register(ConformanceSummary(settings), "mobius-gate-summary")
         _register_reports(config, settings)
-    heap.settle("configured")
+    if gate_flags_given(config.invocation_params.args):
+        heap.settle("configured")  # a gate run; other pytest runs in this environment are left alone
 
 
 def _register_reports(config: pytest.Config, settings: Settings) -> None:

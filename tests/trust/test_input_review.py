@@ -190,3 +190,24 @@ def test_failing_resources_come_in_the_checklists_service_order() -> None:
         ("SVC-ENV", "mobius-chat-api+REDIS_URL"),
         ("SVC-ENV", "mobius-rag+REDIS_URL"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a:\tb\n",  # a tab as spacing: libyaml reads it, PyYAML refuses it
+        "a: 1\t# note\n",
+        "{path: /health?full=1}\n",  # '?' in a flow collection
+        "- a\n\ufeff- b\n",  # a byte order mark past the start
+        "a: 0x_\n",  # not an integer
+        "a: " + "9" * 5000 + "\n",  # more digits than Python converts
+        'a: "\\U00110000"\n',  # no such character
+    ],
+)
+def test_yaml_the_fast_parser_would_take_is_still_refused_in_one_line(text: str) -> None:
+    """Well-formed YAML is read by libyaml; what it is laxer about is still refused, as PyYAML refuses it."""
+    from mobius_gate.strict_input import InputError, yaml_documents
+
+    with pytest.raises(InputError) as info:
+        yaml_documents(text)
+    assert "\n" not in str(info.value) and str(info.value).startswith("invalid YAML"), info.value

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -266,3 +267,28 @@ def test_health_probe_unreachable_is_an_error_not_an_exception() -> None:
     assert result.status_code is None
     assert result.error is not None and result.error.startswith("ConnectError")
     assert result.attempts == 2
+
+
+def test_a_poll_that_fails_as_time_runs_out_names_the_state_and_the_error(spec: Checklist) -> None:
+    """The last poll's transport error is kept beside the state last seen, not lost to "timed out"."""
+    now = [0.0]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(202, json={"request_id": "req-1"})
+        if request.method == "DELETE":
+            return httpx.Response(204)
+        if now[0] >= 9.5:
+            now[0] += 0.3  # each failed attempt costs time, until the deadline passes
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(200, json={"status": "queued"})
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    settings = spec.e2e_live.model_copy(update={"timeout_s": 10.0, "poll_interval_s": 0.5})
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    result = run_flow(chat(spec), settings, "http://chat.test", client=client, sleep=sleep, clock=lambda: now[0])
+    assert not result.ok and result.step == "wait for response"
+    assert result.reason.startswith("wait for response: still status='queued' after 10 s"), result.reason
+    assert "last poll: GET /chat/req-1 failed: ConnectError: connection refused" in result.reason, result.reason
