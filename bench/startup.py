@@ -1,6 +1,7 @@
 """Benchmark the gate's start-up: whole processes, timed from outside, against a bare pytest import.
 
-Prints the median wall and CPU (user + system) seconds of N runs, after one warm-up, of:
+Prints the median wall and CPU (user + system) seconds of N runs, after one warm-up, of (run
+round-robin, so a change of load during the benchmark falls on every command alike):
 
 * ``python -c "import pytest"`` — the yardstick;
 * ``python -c "import mobius_gate.plugin"`` — what every pytest run in this venv pays for the plugin;
@@ -58,9 +59,19 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, cpu
 
 
-def measure(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
-    run_once(cmd, env)  # warm-up: bytecode and pytest's rewritten checks cached
-    samples = [run_once(cmd, env) for _ in range(runs)]
+def measure_all(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    """Every command ``runs`` times, round-robin after one warm-up each, so a change of machine load
+    during the benchmark falls on all of them alike (the ratios are what the target is about)."""
+    for cmd in commands.values():
+        run_once(cmd, env)  # warm-up: bytecode and pytest's rewritten checks cached
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            samples[name].append(run_once(cmd, env))
+    return {name: summary(found) for name, found in samples.items()}
+
+
+def summary(samples: list[tuple[float, float]]) -> dict[str, float]:
     return {
         "wall_s": round(statistics.median(w for w, _ in samples), 3),
         "cpu_s": round(statistics.median(c for _, c in samples), 3),
@@ -81,8 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mobius-gate-pycache-") as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env.update(LOOPBACK_ENV, PYTHONPYCACHEPREFIX=cache)
-        for name, cmd in COMMANDS.items():
-            results["commands"][name] = measure(cmd, env, args.runs)
+        results["commands"] = measure_all(COMMANDS, env, args.runs)
     bare = results["commands"]["import pytest (bare)"]
     print(f"  {'command':<36} {'wall s':>7} {'(min-max)':>13} {'cpu s':>6} {'x bare wall':>11} {'x bare cpu':>10}")
     for name, row in results["commands"].items():
