@@ -55,6 +55,13 @@ class ApplyContext:
         """``method(request=..., retry=None, timeout=...)`` with the gate's retries on transient faults."""
         return self.calls.call(lambda timeout: method(request=request or None, retry=None, timeout=timeout))
 
+    def change(self, method: Callable[..., Any], **request: Any) -> Outcome:
+        """A write that answers a long-running operation: call it (with :meth:`call`'s retries), wait until
+        the operation is done, and report the change with the operation's name."""
+        operation = self.call(method, **request)
+        self.wait(operation)
+        return Outcome(True, operation_name(operation))
+
     def wait(self, operation: Any) -> Any:
         """Poll a long-running operation until done (each poll retried); its result, or its error raised."""
         pause = POLL_FIRST_S

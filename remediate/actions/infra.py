@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from google.cloud import redis_v1, secretmanager_v1
-from mobius_gate.remediate.actions.base import ApplyContext, Outcome, action, exists, operation_name
+from mobius_gate.remediate.actions.base import ApplyContext, Outcome, action, exists
 from mobius_gate.remediate.actions.run import edit_binding
 
 from mobius_gate.fixes import SECRET_ACCESSOR, Step
@@ -21,9 +21,7 @@ def enable_api(ctx: ApplyContext, step: Step) -> Outcome:
     current = ctx.call(client.get_service, name=name)
     if current.state.name == "ENABLED":
         return Outcome(False, note="already enabled")
-    operation = ctx.call(client.enable_service, name=name)
-    ctx.wait(operation)
-    return Outcome(True, operation_name(operation))
+    return ctx.change(client.enable_service, name=name)
 
 
 def _network(project: str, network: str) -> str:
@@ -46,9 +44,7 @@ def create_redis(ctx: ApplyContext, step: Step) -> Outcome:
             connect_mode=redis_v1.Instance.ConnectMode[p["connect_mode"]],
             authorized_network=_network(step.project, p.get("network") or "default"),
         )
-        operation = ctx.call(client.create_instance, parent=parent, instance_id=step.target, instance=instance)
-        ctx.wait(operation)
-        return Outcome(True, operation_name(operation))
+        return ctx.change(client.create_instance, parent=parent, instance_id=step.target, instance=instance)
 
     return ctx.once_more_on_conflict(attempt, f"create {step.target}")
 
@@ -62,9 +58,7 @@ def resize_redis(ctx: ApplyContext, step: Step) -> Outcome:
     if ctx.call(client.get_instance, name=name).memory_size_gb == size:
         return Outcome(False, note="already that size")
     instance = redis_v1.Instance(name=name, memory_size_gb=size)
-    operation = ctx.call(client.update_instance, update_mask={"paths": ["memory_size_gb"]}, instance=instance)
-    ctx.wait(operation)
-    return Outcome(True, operation_name(operation))
+    return ctx.change(client.update_instance, update_mask={"paths": ["memory_size_gb"]}, instance=instance)
 
 
 @action("redis.upgrade", "redis_instances", "redis.instances.upgrade")
@@ -75,9 +69,7 @@ def upgrade_redis(ctx: ApplyContext, step: Step) -> Outcome:
     version = step.params["redis_version"]
     if ctx.call(client.get_instance, name=name).redis_version == version:
         return Outcome(False, note="already that version")
-    operation = ctx.call(client.upgrade_instance, name=name, redis_version=version)
-    ctx.wait(operation)
-    return Outcome(True, operation_name(operation))
+    return ctx.change(client.upgrade_instance, name=name, redis_version=version)
 
 
 @action("vpcaccess.create", "connectors", "vpcaccess.connectors.create")
@@ -95,9 +87,7 @@ def create_connector(ctx: ApplyContext, step: Step) -> Outcome:
             "min_instances": int(p["min_instances"]),
             "max_instances": int(p["max_instances"]),
         }
-        operation = ctx.call(client.create_connector, parent=parent, connector_id=step.target, connector=connector)
-        ctx.wait(operation)
-        return Outcome(True, operation_name(operation))
+        return ctx.change(client.create_connector, parent=parent, connector_id=step.target, connector=connector)
 
     return ctx.once_more_on_conflict(attempt, f"create {step.target}")
 

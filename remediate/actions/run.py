@@ -7,7 +7,7 @@ from typing import Any
 
 from google.cloud import run_v2
 from google.iam.v1 import policy_pb2
-from mobius_gate.remediate.actions.base import ApplyContext, Outcome, action, exists, operation_name
+from mobius_gate.remediate.actions.base import ApplyContext, Outcome, action, exists
 from mobius_gate.remediate.actions.template import apply_flags
 
 from mobius_gate.collect.normalize import to_wire
@@ -34,9 +34,7 @@ def _update(ctx: ApplyContext, before: dict[str, Any], after: dict[str, Any]) ->
     if all(before.get(k) == after.get(k) for k in _SERVICE_FIELDS):
         return Outcome(False, note="already as wanted")
     body = {**after, "etag": before.get("etag", "")}
-    operation = ctx.call(ctx.clients.run_services.update_service, service=_message(body))
-    ctx.wait(operation)
-    return Outcome(True, operation_name(operation))
+    return ctx.change(ctx.clients.run_services.update_service, service=_message(body))
 
 
 @action("run.deploy", "services", "run.services.create", "run.services.setIamPolicy", "iam.serviceAccounts.actAs")
@@ -50,11 +48,9 @@ def deploy(ctx: ApplyContext, step: Step) -> Outcome:
         params = {k: v for k, v in step.params.items() if k != "allow_unauthenticated"}
         body = apply_flags({"template": {"containers": [{}]}}, params, ctx, step, new=True)
         parent = name.rsplit("/services/", 1)[0]
-        operation = ctx.call(
+        return ctx.change(
             ctx.clients.run_services.create_service, parent=parent, service=_message(body), service_id=step.target
         )
-        ctx.wait(operation)
-        return Outcome(True, operation_name(operation))
 
     outcome = ctx.once_more_on_conflict(attempt, f"deploy {step.target}")
     if step.params.get("allow_unauthenticated"):
