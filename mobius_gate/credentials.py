@@ -202,19 +202,15 @@ def _matches(pattern: Pattern, text: str) -> Iterator[tuple[int, int]]:
 
 
 def credential_spans(text: str) -> list[tuple[int, int]]:
-    """Where credentials stand in ``text``: sorted, overlapping spans merged; fingerprints excluded."""
-    if len(text) > _CACHED_TEXT_MAX:  # a log payload: searched, not kept
-        return list(_credential_spans.__wrapped__(text))
-    return list(_credential_spans(text))
+    """Where credentials stand in ``text``: sorted, overlapping spans merged; fingerprints excluded.
+
+    Texts up to :data:`_CACHED_TEXT_MAX` characters (reasons, fixes, env values, which a run
+    redacts many times over) are remembered with their spans; longer ones (log payloads) are not.
+    """
+    return list(_cached_spans(text) if len(text) <= _CACHED_TEXT_MAX else _spans(text))
 
 
-#: Texts up to this length (reasons, fixes, env values) are remembered with their spans.
-_CACHED_TEXT_MAX = 4096
-
-
-@functools.lru_cache(maxsize=4096)
-def _credential_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """:func:`credential_spans`, memoized: a run redacts the same reasons and fixes many times over."""
+def _spans(text: str) -> tuple[tuple[int, int], ...]:
     spans = sorted(span for pattern in PATTERNS for span in _matches(pattern, text))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -223,6 +219,10 @@ def _credential_spans(text: str) -> tuple[tuple[int, int], ...]:
         else:
             merged.append((start, end))
     return tuple((s, e) for s, e in merged if not _already_sealed(text[s:e]))
+
+
+_CACHED_TEXT_MAX = 4096
+_cached_spans = functools.lru_cache(maxsize=4096)(_spans)
 
 
 def _already_sealed(secret: str) -> bool:
