@@ -74,12 +74,15 @@ class _Strict:
         return super().construct_mapping(node, deep)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
-        """``0x_`` or an integer of 5000 digits is a marked error naming its line, not a bare ``ValueError``."""
+        """``0x_`` or an integer of 5000 digits is a marked error naming its line, not a bare ``ValueError``.
+
+        The value itself is not repeated: it may be a credential that only looks like a number.
+        """
         try:
             return super().construct_yaml_int(node)  # type: ignore[misc]
-        except ValueError as exc:
+        except ValueError:
             raise yaml.constructor.ConstructorError(
-                None, None, f"{node.value[:40]!r} is not a valid integer ({exc})", node.start_mark
+                None, None, "an integer that cannot be read (no digits, or more than Python converts)", node.start_mark
             ) from None
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
